@@ -1,0 +1,53 @@
+# sluice's entry points. `make demo` and `make test` work from a fresh clone on a fresh machine.
+PRESET_TEST  ?= dev
+PRESET_DEMO  ?= release
+SLUICE_DEMO   = build/$(PRESET_DEMO)/src/app/sluice
+SLUICE_TEST   = build/$(PRESET_TEST)/src/app/sluice
+JOBS         ?= $(shell nproc)
+export SLUICE_CACHE ?= $(HOME)/.cache/sluice
+export SLUICE_HOME ?= $(CURDIR)/.sluice
+
+.PHONY: all bootstrap build build-test demo test unit up down status format lint clean
+
+all: build
+
+bootstrap:
+	scripts/bootstrap
+
+build: bootstrap
+	cmake --preset $(PRESET_DEMO) >/dev/null
+	cmake --build --preset $(PRESET_DEMO) -j $(JOBS)
+
+build-test: bootstrap
+	cmake --preset $(PRESET_TEST) >/dev/null
+	cmake --build --preset $(PRESET_TEST) -j $(JOBS)
+
+# The first visible pipeline on the local stack (the IoT example replaces it in issue 7).
+demo: build
+	$(SLUICE_DEMO) local up
+	$(SLUICE_DEMO) demo --events 20000 --sensors 100
+
+# Every test label except chaos, against the real local servers, under ASan+UBSan.
+test: build-test
+	$(SLUICE_TEST) local up
+	cd build/$(PRESET_TEST) && ctest --output-on-failure --timeout 900 -LE chaos
+
+unit: build-test
+	cd build/$(PRESET_TEST) && ctest --output-on-failure -L unit
+
+up: build
+	$(SLUICE_DEMO) local up
+down:
+	$(SLUICE_DEMO) local down
+status:
+	$(SLUICE_DEMO) local status
+
+SOURCES = $(shell git ls-files '*.cc' '*.h')
+format:
+	clang-format -i $(SOURCES)
+
+lint: build-test
+	clang-tidy -p build/$(PRESET_TEST) --quiet $(filter %.cc,$(SOURCES))
+
+clean:
+	rm -rf build

@@ -1,0 +1,39 @@
+# sluice_library(<name> SOURCES ... [DEPS ...] [PUBLIC_DEPS ...])
+#   One static library per module, target name sluice_<name>, alias sluice::<name>.
+#   Headers are included as "<module>/<file>.h" from src/.
+# sluice_test(<name> LABEL <unit|integration|e2e|chaos> SOURCES ... [DEPS ...])
+#   A GoogleTest executable registered with ctest under the given label.
+
+set(SLUICE_WARNINGS -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+    -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough
+    # gcc 12 flags designated initialisers that leave members to their defaults; that is the intent.
+    -Wno-missing-field-initializers)
+
+function(sluice_apply_flags target)
+  target_compile_options(${target} PRIVATE ${SLUICE_WARNINGS})
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+endfunction()
+
+function(sluice_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PUBLIC_DEPS" ${ARGN})
+  add_library(sluice_${name} STATIC ${ARG_SOURCES})
+  add_library(sluice::${name} ALIAS sluice_${name})
+  sluice_apply_flags(sluice_${name})
+  target_link_libraries(sluice_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_DEPS})
+endfunction()
+
+function(sluice_test name)
+  cmake_parse_arguments(ARG "" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  if(NOT ARG_LABEL)
+    message(FATAL_ERROR "sluice_test(${name}) needs a LABEL")
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  sluice_apply_flags(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  gtest_discover_tests(${name}
+    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
+    DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,12 @@
+// Subcommand registration. Each add_*_command adds its subcommand(s) to the CLI app and returns
+// the exit code of the run through `exit_code` once CLI11 has parsed and called back.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace sluice::app {
+
+void add_local_command(CLI::App& app, int& exit_code);
+void add_demo_command(CLI::App& app, int& exit_code);
+
+}  // namespace sluice::app

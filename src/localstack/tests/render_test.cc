@@ -1,0 +1,69 @@
+// Why: the embedded templates must render completely for one node and for three, with the
+// addresses, ports and heaps the settings ask for.
+#include <gtest/gtest.h>
+
+#include "localstack/resources.h"
+#include "localstack/stack.h"
+
+namespace sluice::localstack {
+namespace {
+
+StackSettings three_by_three() {
+  StackSettings s;
+  s.home = "/tmp/sluice-render-test";
+  s.cache = "/tmp/sluice-cache";
+  s.cassandra_nodes = 3;
+  s.kafka_brokers = 3;
+  return s;
+}
+
+TEST(LocalStackPlan, VersionsArePinnedFromThePoms) {
+  EXPECT_EQ(cassandra_version().substr(0, 2), "5.");
+  EXPECT_FALSE(kafka_version().empty());
+}
+
+TEST(LocalStackPlan, SingleNodeDefaults) {
+  StackSettings s;
+  s.home = "/tmp/h";
+  s.cache = "/tmp/c";
+  auto plans = plan_stack(s);
+  ASSERT_TRUE(plans.ok()) << plans.error().to_string();
+  ASSERT_EQ(plans->size(), 2U);
+  const auto& c = (*plans)[0];
+  EXPECT_EQ(c.name, "cassandra-1");
+  EXPECT_EQ(c.port, 9042);
+  const std::string& yaml = c.files.at("conf/cassandra.yaml");
+  EXPECT_EQ(yaml.find('@' + std::string("DATA_DIR@")), std::string::npos);
+  EXPECT_NE(yaml.find("native_transport_port: 9042"), std::string::npos);
+  EXPECT_NE(std::find(c.argv.begin(), c.argv.end(), "-Xmx1G"), c.argv.end());
+  const auto& k = (*plans)[1];
+  EXPECT_EQ(k.name, "kafka-1");
+  const std::string& props = k.files.at("server.properties");
+  EXPECT_NE(props.find("auto.create.topics.enable=false"), std::string::npos);
+  EXPECT_NE(props.find("controller.quorum.voters=1@127.0.0.1:9093"), std::string::npos);
+  EXPECT_NE(std::find(k.argv.begin(), k.argv.end(), "-Xmx512M"), k.argv.end());
+}
+
+TEST(LocalStackPlan, ThreeNodesGetTheirOwnAddressesAndTokens) {
+  auto plans = plan_stack(three_by_three());
+  ASSERT_TRUE(plans.ok());
+  ASSERT_EQ(plans->size(), 6U);
+  EXPECT_EQ((*plans)[2].address, "127.0.0.3");
+  EXPECT_NE((*plans)[0].files.at("conf/cassandra.yaml").find("initial_token: -9223372036854775808"), std::string::npos);
+  EXPECT_NE((*plans)[1].files.at("conf/cassandra.yaml").find("initial_token: -3074457345618258603"), std::string::npos);
+  EXPECT_NE((*plans)[2].files.at("conf/cassandra.yaml").find("listen_address: 127.0.0.3"), std::string::npos);
+  const std::string& props = (*plans)[5].files.at("server.properties");
+  EXPECT_NE(props.find("controller.quorum.voters=1@127.0.0.1:9093,2@127.0.0.2:9093,3@127.0.0.3:9093"),
+            std::string::npos);
+  EXPECT_NE(props.find("offsets.topic.replication.factor=3"), std::string::npos);
+}
+
+TEST(LocalStackPlan, RefusesSillyNodeCounts) {
+  StackSettings s;
+  s.home = "/tmp/h";
+  s.cassandra_nodes = 0;
+  EXPECT_FALSE(plan_stack(s).ok());
+}
+
+}  // namespace
+}  // namespace sluice::localstack
