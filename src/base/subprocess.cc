@@ -116,21 +116,31 @@ bool is_alive(pid_t pid, const std::string& must_contain) {
   return true;
 }
 
-bool stop_process(pid_t pid, std::chrono::milliseconds grace) {
+bool stop_process(pid_t pid, std::chrono::milliseconds grace) { return stop_processes({pid}, grace).empty(); }
+
+std::vector<pid_t> stop_processes(const std::vector<pid_t>& pids, std::chrono::milliseconds grace) {
   using clock = std::chrono::steady_clock;
-  auto wait_gone = [pid](std::chrono::milliseconds limit) {
+  auto survivors = [&pids] {
+    std::vector<pid_t> alive;
+    for (pid_t p : pids) {
+      if (is_alive(p)) alive.push_back(p);
+    }
+    return alive;
+  };
+  auto wait_all_gone = [&](std::chrono::milliseconds limit) {
     auto deadline = clock::now() + limit;
     while (clock::now() < deadline) {
-      if (!is_alive(pid)) return true;
+      if (survivors().empty()) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    return !is_alive(pid);
   };
-  if (!is_alive(pid)) return true;
-  ::kill(pid, SIGTERM);
-  if (wait_gone(grace)) return true;
-  ::kill(pid, SIGKILL);
-  return wait_gone(std::chrono::seconds(10));
+  for (pid_t p : survivors()) ::kill(p, SIGTERM);
+  wait_all_gone(grace);
+  auto left = survivors();
+  if (left.empty()) return left;
+  for (pid_t p : left) ::kill(p, SIGKILL);
+  wait_all_gone(std::chrono::seconds(10));
+  return survivors();
 }
 
 }  // namespace sluice

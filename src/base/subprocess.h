@@ -34,4 +34,10 @@ bool is_alive(pid_t pid, const std::string& must_contain = {});
 // 10 s more. Returns true if it is gone. A pid that is already gone is success.
 bool stop_process(pid_t pid, std::chrono::milliseconds grace);
 
+// The same for several processes at once: SIGTERM to all first, then one shared grace period,
+// then SIGKILL to those left. For clusters whose members wait on each other while stopping
+// (a KRaft quorum stopped one broker at a time hangs its last member). Returns the pids that
+// could not be stopped.
+std::vector<pid_t> stop_processes(const std::vector<pid_t>& pids, std::chrono::milliseconds grace);
+
 }  // namespace sluice
