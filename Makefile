@@ -7,7 +7,7 @@ JOBS         ?= $(shell nproc)
 export SLUICE_CACHE ?= $(HOME)/.cache/sluice
 export SLUICE_HOME ?= $(CURDIR)/.sluice
 
-.PHONY: all bootstrap build build-test demo test unit up down status format lint clean
+.PHONY: all bootstrap build build-test build-fuzz demo test unit fuzz up down status format lint clean
 
 all: build
 
@@ -27,10 +27,22 @@ demo: build
 	$(SLUICE_DEMO) local up
 	$(SLUICE_DEMO) demo --events 20000 --sensors 100
 
-# Every test label except chaos, against the real local servers, under ASan+UBSan.
-test: build-test
+build-fuzz: bootstrap
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+
+# Every test label except chaos, against the real local servers, under ASan+UBSan; then every
+# fuzz target for a bounded time (FUZZ_SECONDS each).
+FUZZ_SECONDS ?= 15
+test: build-test build-fuzz
 	$(SLUICE_TEST) local up
 	cd build/$(PRESET_TEST) && ctest --output-on-failure --timeout 900 -LE chaos
+	cmake -DSLUICE_FUZZ_SECONDS=$(FUZZ_SECONDS) build/fuzz >/dev/null
+	cd build/fuzz && ctest --output-on-failure -L fuzz
+
+fuzz: build-fuzz
+	cmake -DSLUICE_FUZZ_SECONDS=$(FUZZ_SECONDS) build/fuzz >/dev/null
+	cd build/fuzz && ctest --output-on-failure -L fuzz
 
 unit: build-test
 	cd build/$(PRESET_TEST) && ctest --output-on-failure -L unit

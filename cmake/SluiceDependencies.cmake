@@ -7,6 +7,16 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(simdjson REQUIRED)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
+pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
 if(SLUICE_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
+
+# The Python side of the independent checks (tests/, src/cql/types/tests): a venv made by
+# scripts/bootstrap.
+if(DEFINED ENV{SLUICE_CACHE})
+  set(_sluice_cache $ENV{SLUICE_CACHE})
+else()
+  set(_sluice_cache $ENV{HOME}/.cache/sluice)
+endif()
+set(SLUICE_PYTHON ${_sluice_cache}/venv/bin/python CACHE FILEPATH "Python with the test requirements")

@@ -8,7 +8,9 @@
 #define SLUICE_VERSION "dev"
 #endif
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"sluice: real-time event pipelines from Apache Kafka into Apache Cassandra"};
   app.require_subcommand(1);
   std::string log_level = "info";
@@ -23,4 +25,15 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&] { sluice::init_logging(log_level); });
   CLI11_PARSE(app, argc, argv);
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // start-up problems only: expected failures are Results
+    std::fprintf(stderr, "sluice: %s\n", e.what());
+    return 1;
+  }
 }

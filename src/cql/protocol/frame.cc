@@ -41,14 +41,10 @@ std::string_view consistency_name(Consistency c) {
 }
 
 std::size_t write_frame_header(const FrameHeader& h, std::string& out) {
-  ByteWriter w(out);
-  w.u8(h.version);
-  w.u8(h.flags);
-  w.i16(h.stream);
-  w.u8(static_cast<std::uint8_t>(h.opcode));
-  std::size_t length_at = w.size();
-  w.u32(h.length);
-  return length_at;
+  write_envelope_header({.version = h.version, .flags = h.flags, .stream = h.stream,
+                         .opcode = static_cast<std::uint8_t>(h.opcode), .length = h.length},
+                        out);
+  return out.size() - 4;  // the length is the header's last field
 }
 
 void finish_frame(std::string& out, std::size_t length_at) {
@@ -57,25 +53,13 @@ void finish_frame(std::string& out, std::size_t length_at) {
 }
 
 Result<FrameHeader> read_frame_header(Bytes header) {
-  ByteReader r(header);
-  FrameHeader h;
-  h.version = r.u8();
-  h.flags = r.u8();
-  h.stream = r.i16();
-  h.opcode = static_cast<Opcode>(r.u8());
-  h.length = r.u32();
-  if (!r.ok()) return Error(Errc::protocol, "short frame header");
-  if (h.version != (kProtocolV4 | kResponseBit)) {
-    return Error(Errc::protocol, fmt::format("unexpected protocol version byte 0x{:02x}", h.version));
-  }
-  if (h.length > kMaxFrameBody) {
-    return Error(Errc::protocol,
-                 fmt::format("frame body of {} bytes exceeds the {} byte limit", h.length, kMaxFrameBody));
-  }
-  if ((h.flags & 0x01U) != 0) {
-    return Error(Errc::protocol, "compressed frame received but no compression was negotiated");
-  }
-  return h;
+  // Compression is refused until it is negotiated (issue 3 wires lz4 into the connection).
+  auto h = read_envelope_header(header, {.version_byte = kProtocolV4 | kResponseBit,
+                                         .compression_allowed = false,
+                                         .max_body = kMaxFrameBody});
+  if (!h.ok()) return h.error();
+  return FrameHeader{.version = h->version, .flags = h->flags, .stream = h->stream,
+                     .opcode = static_cast<Opcode>(h->opcode), .length = h->length};
 }
 
 }  // namespace sluice::cql

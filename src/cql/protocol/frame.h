@@ -7,8 +7,9 @@
 //   |                length                 |
 //   +---------+---------+---------+---------+
 //
-// Pure functions on bytes. A header whose length exceeds kMaxFrameBody is refused before any
-// body is buffered, which bounds what a hostile peer can make us allocate.
+// Pure functions on bytes. A typed view (Opcode) over the envelope header codec of segment.h,
+// which owns the byte layout for v4 and v5. A header whose length exceeds kMaxFrameBody is refused
+// before any body is buffered, which bounds what a hostile peer can make us allocate.
 #pragma once
 
 #include <cstdint>
@@ -17,14 +18,15 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "cql/protocol/segment.h"
 
 namespace sluice::cql {
 
-inline constexpr std::uint8_t kProtocolV4 = 0x04;
-inline constexpr std::uint8_t kResponseBit = 0x80;
-inline constexpr std::size_t kFrameHeaderSize = 9;
+inline constexpr std::uint8_t kProtocolV4 = kEnvelopeV4;
+inline constexpr std::uint8_t kResponseBit = kEnvelopeResponseBit;
+inline constexpr std::size_t kFrameHeaderSize = kEnvelopeHeaderSize;
 // Cassandra's native_transport_max_frame_size defaults to 16 MiB; we accept the same.
-inline constexpr std::uint32_t kMaxFrameBody = 16U * 1024U * 1024U;
+inline constexpr std::uint32_t kMaxFrameBody = kMaxEnvelopeBody;
 
 enum class Opcode : std::uint8_t {
   error = 0x00,

@@ -329,11 +329,8 @@ Result<ServerError> decode_error(Bytes body) {
       e.num_failures = in.i32();
       e.write_type = read_string(in);
       break;
-    case ServerErrorCode::function_failure:
-      e.keyspace = read_string(in);
-      e.table = read_string(in);
-      break;
-    case ServerErrorCode::already_exists:
+    case ServerErrorCode::function_failure:  // keyspace, function name
+    case ServerErrorCode::already_exists:    // keyspace, table (empty for a keyspace)
       e.keyspace = read_string(in);
       e.table = read_string(in);
       break;

@@ -1,0 +1,25 @@
+// from_hex("04 00 ff"): bytes from spaced lowercase hex, for test vectors.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sluice::cql::testing {
+
+inline std::string from_hex(std::string_view hex) {
+  std::string out;
+  int nibbles = 0;
+  unsigned value = 0;
+  for (char c : hex) {
+    if (c == ' ') continue;
+    value = (value << 4U) | static_cast<unsigned>(c <= '9' ? c - '0' : c - 'a' + 10);
+    if (++nibbles == 2) {
+      out.push_back(static_cast<char>(value));
+      nibbles = 0;
+      value = 0;
+    }
+  }
+  return out;
+}
+
+}  // namespace sluice::cql::testing
