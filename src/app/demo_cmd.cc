@@ -92,6 +92,7 @@ int run_demo(const DemoOptions& o) {
   if (!consumer.ok()) return fail("kafka consumer", consumer.error());
   if (auto st = (*consumer)->subscribe({topic}); !st.ok()) return fail("subscribe", st.error());
   simdjson::ondemand::parser parser;
+  std::string json_buffer;  // reused: simdjson needs padding past the document, the payload has none
   std::int64_t consumed = 0, written = 0, rejected = 0;
   auto t1 = clock::now();
   auto last_report = t1;
@@ -107,10 +108,11 @@ int run_demo(const DemoOptions& o) {
         continue;
       }
       ++consumed;
-      offsets[{std::string(m->topic()), m->partition()}] = m->offset();
+      offsets[{topic, m->partition()}] = m->offset();  // the only topic subscribed
       auto value = m->value().value_or("");
-      simdjson::padded_string padded(value);
-      auto doc = parser.iterate(padded);
+      json_buffer.assign(value);
+      json_buffer.reserve(value.size() + simdjson::SIMDJSON_PADDING);
+      auto doc = parser.iterate(simdjson::padded_string_view(json_buffer.data(), value.size(), json_buffer.capacity()));
       std::string_view sensor;
       std::int64_t ts = 0;
       double reading = 0;
