@@ -63,3 +63,10 @@ lint: build-test
 
 clean:
 	rm -rf build
+
+# CQL client benchmark: sluice's driver vs latte vs the Python driver (bench/README.md);
+# restrict with e.g. BENCH_ARGS="--clients sluice,latte --workloads insert".
+.PHONY: bench-cql
+bench-cql:
+	bench/setup
+	bench/cql/run $(BENCH_ARGS)

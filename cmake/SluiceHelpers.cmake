@@ -22,18 +22,27 @@ function(sluice_library name)
   target_link_libraries(sluice_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_DEPS})
 endfunction()
 
+# sluice_test(<name> LABEL <unit|integration|e2e> SOURCES ... [DEPS ...] [TIMEOUT s] [FIXTURE f])
+#   A gtest binary whose cases ctest discovers. With FIXTURE (a stack of tests/support, such as
+#   auth_cassandra or cluster3) every case requires that fixture, so ctest starts the stack
+#   first, and holds its RESOURCE_LOCK: under ctest -j no two cases share a stack at once (a case
+#   may kill a node).
 function(sluice_test name)
-  cmake_parse_arguments(ARG "" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "LABEL;TIMEOUT;FIXTURE" "SOURCES;DEPS" ${ARGN})
   if(NOT ARG_LABEL)
     message(FATAL_ERROR "sluice_test(${name}) needs a LABEL")
   endif()
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
+  set(fixture_properties)
+  if(ARG_FIXTURE)
+    set(fixture_properties FIXTURES_REQUIRED ${ARG_FIXTURE} RESOURCE_LOCK ${ARG_FIXTURE})
+  endif()
   add_executable(${name} ${ARG_SOURCES})
   sluice_apply_flags(${name})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   gtest_discover_tests(${name}
-    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
+    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT} ${fixture_properties}
     DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -1,4 +1,4 @@
-// Fuzzes the path a response takes: header check, then the decoder its opcode selects.
+// Fuzzes the path a v4 response takes: header check, then the decoder its opcode selects.
 #include <cstddef>
 #include <cstdint>
 
@@ -14,6 +14,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Bytes body = all.subspan(cql::kFrameHeaderSize);
   if (body.size() > header->length) body = body.first(header->length);
   (void)cql::interpret_response(*header, as_chars(body));
-  if (header->opcode == cql::Opcode::supported) (void)cql::decode_supported(body);
+  switch (header->opcode) {
+    case cql::Opcode::supported: (void)cql::decode_supported(body); break;
+    case cql::Opcode::event: (void)cql::decode_event(body); break;
+    case cql::Opcode::authenticate: (void)cql::decode_authenticate(body); break;
+    case cql::Opcode::auth_challenge:
+    case cql::Opcode::auth_success: (void)cql::decode_auth_token(body); break;
+    default: break;
+  }
   return 0;
 }

@@ -8,5 +8,6 @@ namespace sluice::app {
 
 void add_local_command(CLI::App& app, int& exit_code);
 void add_demo_command(CLI::App& app, int& exit_code);
+void add_bench_command(CLI::App& app, int& exit_code);
 
 }  // namespace sluice::app

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
 #include <unistd.h>
@@ -10,6 +11,7 @@ namespace sluice::app {
 namespace {
 
 struct LocalOptions {
+  std::string home;  // empty: $SLUICE_HOME or ./.sluice
   int cassandra_nodes = 1;
   int kafka_brokers = 1;
   std::string cassandra_heap = "1G";
@@ -20,6 +22,7 @@ struct LocalOptions {
   std::uint16_t kafka_port = 9092;
   std::uint16_t kafka_controller_port = 9093;
   std::uint16_t jmx_port = 7199;
+  bool auth = false;
   std::string node = "cassandra";
   int lines = 50;
   bool follow = false;
@@ -27,6 +30,7 @@ struct LocalOptions {
 
 localstack::StackSettings settings_from(const LocalOptions& o) {
   auto s = localstack::StackSettings::from_environment();
+  if (!o.home.empty()) s.home = std::filesystem::absolute(o.home).lexically_normal().string();
   s.cassandra_nodes = o.cassandra_nodes;
   s.kafka_brokers = o.kafka_brokers;
   s.cassandra_heap = o.cassandra_heap;
@@ -37,6 +41,7 @@ localstack::StackSettings settings_from(const LocalOptions& o) {
   s.kafka_port = o.kafka_port;
   s.kafka_controller_port = o.kafka_controller_port;
   s.cassandra_jmx_port = o.jmx_port;
+  s.cassandra_auth = o.auth;
   return s;
 }
 
@@ -55,7 +60,8 @@ void add_local_command(CLI::App& app, int& exit_code) {
 
   auto* up = local->add_subcommand("up", "Start the local servers and wait until they answer");
   up->add_option("--cassandra-nodes", opts->cassandra_nodes, "Cassandra nodes on 127.0.0.1..N")->capture_default_str();
-  up->add_option("--kafka-brokers", opts->kafka_brokers, "Kafka brokers on 127.0.0.1..N")->capture_default_str();
+  up->add_option("--kafka-brokers", opts->kafka_brokers, "Kafka brokers on 127.0.0.1..N (0: Cassandra only)")
+      ->capture_default_str();
   up->add_option("--cassandra-heap", opts->cassandra_heap, "Cassandra JVM heap")->capture_default_str();
   up->add_option("--kafka-heap", opts->kafka_heap, "Kafka JVM heap")->capture_default_str();
   up->add_option("--timeout", opts->timeout, "Seconds to wait for readiness")->capture_default_str();
@@ -64,6 +70,8 @@ void add_local_command(CLI::App& app, int& exit_code) {
   up->add_option("--kafka-port", opts->kafka_port, "Kafka client port")->capture_default_str();
   up->add_option("--kafka-controller-port", opts->kafka_controller_port, "KRaft controller port")->capture_default_str();
   up->add_option("--jmx-port", opts->jmx_port, "First Cassandra JMX port (loopback)")->capture_default_str();
+  up->add_flag("--auth", opts->auth,
+               "Cassandra with PasswordAuthenticator and CassandraAuthorizer (superuser cassandra/cassandra)");
   up->callback([opts, &exit_code] {
     localstack::LocalStack stack(settings_from(*opts));
     std::cout << "state directory: " << stack.settings().home << "\n";
@@ -116,6 +124,11 @@ void add_local_command(CLI::App& app, int& exit_code) {
     ::execvp("tail", const_cast<char* const*>(argv.data()));
     exit_code = report(Error(Errc::io, "cannot run tail"));
   });
+
+  // Each subcommand takes it (not `local` itself), so it may come anywhere after the subcommand.
+  for (auto* sub : {up, down, status, logs}) {
+    sub->add_option("--home", opts->home, "State directory (overrides $SLUICE_HOME)");
+  }
 }
 
 }  // namespace sluice::app

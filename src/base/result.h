@@ -7,6 +7,7 @@
 // their own typed detail next to it.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,10 +30,16 @@ enum class Errc {
 
 std::string_view errc_name(Errc code);
 
+// Typed detail a module attaches to an Error (cql: the server error with its fields). Modules
+// derive from it and read it back with Error::payload_as<T>().
+struct ErrorPayload {
+  virtual ~ErrorPayload() = default;
+};
+
 class Error {
  public:
-  Error(Errc code, std::string message, int detail = 0)
-      : code_(code), message_(std::move(message)), detail_(detail) {}
+  Error(Errc code, std::string message, int detail = 0, std::shared_ptr<const ErrorPayload> payload = nullptr)
+      : code_(code), message_(std::move(message)), detail_(detail), payload_(std::move(payload)) {}
 
   Errc code() const { return code_; }
   const std::string& message() const { return message_; }
@@ -40,11 +47,18 @@ class Error {
   int detail() const { return detail_; }
   // "timeout: no answer from 127.0.0.1:9042 within 5000 ms"
   std::string to_string() const;
+  const std::shared_ptr<const ErrorPayload>& payload() const { return payload_; }
+  // The module's typed detail, or null when there is none or it is of another type.
+  template <class T>
+  const T* payload_as() const {
+    return dynamic_cast<const T*>(payload_.get());
+  }
 
  private:
   Errc code_;
   std::string message_;
   int detail_ = 0;
+  std::shared_ptr<const ErrorPayload> payload_;
 };
 
 template <class T>

@@ -1,7 +1,10 @@
 #include "localstack/stack.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -59,6 +62,7 @@ Result<NodePlan> plan_cassandra(const StackSettings& s, int index) {
   p.name = fmt::format("cassandra-{}", index);
   p.address = s.node_address(index);
   p.port = s.cql_port;
+  p.auth = s.cassandra_auth;
   p.dir = s.home + "/" + p.name;
   p.marker = "-Dsluice.node=" + p.dir;
   p.log_file = p.dir + "/logs/system.log";
@@ -74,7 +78,10 @@ Result<NodePlan> plan_cassandra(const StackSettings& s, int index) {
       {"NATIVE_PORT", std::to_string(s.cql_port)},
       {"SEEDS", fmt::format("{}:{}", s.node_address(1), kCassandraStoragePort)},
       {"DATA_DIR", p.dir + "/data"},
-      {"AUTHENTICATOR", "AllowAllAuthenticator"},
+      {"AUTHENTICATOR", s.cassandra_auth ? "PasswordAuthenticator" : "AllowAllAuthenticator"},
+      // With logins, permissions too: a role without grants is refused as on a real cluster, so
+      // tests can see what sluice says then. The superuser is never checked, so it costs nothing.
+      {"AUTHORIZER", s.cassandra_auth ? "CassandraAuthorizer" : "AllowAllAuthorizer"},
   };
   auto yaml = render_template(resource("cassandra/cassandra.yaml.in"), vars);
   if (!yaml.ok()) return yaml.error();
@@ -91,6 +98,8 @@ Result<NodePlan> plan_cassandra(const StackSettings& s, int index) {
            "-Dlogback.configurationFile=file://" + p.dir + "/conf/logback.xml",
            std::string("-Dcassandra-foreground=yes"),
            std::string("-Dcassandra.skip_wait_for_gossip_to_settle=0"),
+           // With PasswordAuthenticator the superuser is created this long after start (default
+           // 10 s, AuthKeyspace.SUPERUSER_SETUP_DELAY in 5.0.9); logins fail until then.
            std::string("-Dcassandra.superuser_setup_delay_ms=0"),
            fmt::format("-Dcassandra.jmx.local.port={}", s.cassandra_jmx_port + index - 1),
            // Pins JMX's RMI listener to the same port instead of a random one.
@@ -196,13 +205,17 @@ pid_t read_pid(const std::string& dir) {
   return static_cast<pid_t>(pid);
 }
 
-// node.info: "kind address port", written at start so status/down need no settings.
+// node.info: "kind address port log [auth=password]", written at start so status/down need no
+// settings. The auth word is absent for open nodes, so files written before it existed still read.
 struct NodeInfo {
   ServerKind kind = ServerKind::cassandra;
   std::string address;
   std::uint16_t port = 0;
   std::string log_file;
+  bool auth = false;
 };
+
+constexpr std::string_view kAuthWord = "auth=password";
 
 std::optional<NodeInfo> read_info(const std::string& dir) {
   std::ifstream in(dir + "/node.info");
@@ -211,7 +224,17 @@ std::optional<NodeInfo> read_info(const std::string& dir) {
   in >> kind >> info.address >> info.port >> info.log_file;
   if (!in) return std::nullopt;
   info.kind = kind == "kafka" ? ServerKind::kafka : ServerKind::cassandra;
+  std::string word;
+  while (in >> word) info.auth = info.auth || word == kAuthWord;
   return info;
+}
+
+// A running node keeps the auth it was started with, whatever this invocation asks for (--auth
+// applies at its next fresh start): readiness must log in, or not, as that node expects.
+void use_recorded_auth(NodePlan& p) {
+  pid_t pid = read_pid(p.dir);
+  if (pid <= 0 || !is_alive(pid, p.marker)) return;
+  if (auto info = read_info(p.dir)) p.auth = info->auth;
 }
 
 std::vector<std::string> node_dirs(const std::string& home) {
@@ -227,8 +250,8 @@ std::vector<std::string> node_dirs(const std::string& home) {
 }  // namespace
 
 Result<std::vector<NodePlan>> plan_stack(const StackSettings& s) {
-  if (s.cassandra_nodes < 1 || s.cassandra_nodes > 9 || s.kafka_brokers < 1 || s.kafka_brokers > 9) {
-    return Error(Errc::invalid_argument, "node counts must be between 1 and 9");
+  if (s.cassandra_nodes < 1 || s.cassandra_nodes > 9 || s.kafka_brokers < 0 || s.kafka_brokers > 9) {
+    return Error(Errc::invalid_argument, "Cassandra nodes must be between 1 and 9, Kafka brokers between 0 and 9");
   }
   if (s.home.empty()) return Error(Errc::invalid_argument, "no state directory (SLUICE_HOME)");
   std::vector<NodePlan> plans;
@@ -245,20 +268,31 @@ Result<std::vector<NodePlan>> plan_stack(const StackSettings& s) {
   return plans;
 }
 
-bool LocalStack::node_ready(ServerKind kind, const std::string& address, std::uint16_t port, int expected_brokers) {
+Status probe_node(ServerKind kind, const std::string& address, std::uint16_t port, bool auth, int expected_brokers) {
   if (kind == ServerKind::cassandra) {
     cql::ConnectOptions options{.host = address, .port = port, .connect_timeout = std::chrono::milliseconds(1000),
                                 .request_timeout = std::chrono::milliseconds(3000)};
+    // An auth node listens before its superuser exists; only a login that works means ready.
+    if (auth) {
+      options.username = StackSettings::kSuperuser;
+      options.password = StackSettings::kSuperuserPassword;
+    }
     auto conn = cql::Connection::open(options);
-    if (!conn.ok()) return false;
+    if (!conn.ok()) return conn.error();
     auto rows = (*conn)->query("SELECT release_version FROM system.local", {.consistency = cql::Consistency::one});
-    return rows.ok();
+    if (!rows.ok()) return rows.error();
+    return {};
   }
-  auto admin = kafka::Admin::create({.bootstrap_servers = fmt::format("{}:{}", address, port),
-                                     .properties = {{"log_level", "0"}}});
-  if (!admin.ok()) return false;
+  auto admin = kafka::Admin::create(
+      {.bootstrap_servers = fmt::format("{}:{}", address, port), .properties = {{"log_level", "0"}}});
+  if (!admin.ok()) return admin.error();
   auto md = (*admin)->metadata(std::chrono::milliseconds(2000));
-  return md.ok() && static_cast<int>(md->brokers.size()) >= expected_brokers;
+  if (!md.ok()) return md.error();
+  if (static_cast<int>(md->brokers.size()) < expected_brokers) {
+    return Error(Errc::unavailable,
+                 fmt::format("{} of {} brokers in the metadata", md->brokers.size(), expected_brokers));
+  }
+  return {};
 }
 
 Status LocalStack::start_node(const NodePlan& plan, std::ostream& out) {
@@ -292,8 +326,9 @@ Status LocalStack::start_node(const NodePlan& plan, std::ostream& out) {
   auto pid = spawn_detached({.argv = plan.argv, .env = plan.env, .working_dir = plan.dir, .log_file = plan.stdout_file});
   if (!pid.ok()) return pid.error();
   SLUICE_TRY(write_file(plan.dir + "/pid", std::to_string(*pid) + "\n"));
-  SLUICE_TRY(write_file(plan.dir + "/node.info", fmt::format("{} {} {} {}\n", kind_name(plan.kind), plan.address,
-                                                             plan.port, plan.log_file)));
+  SLUICE_TRY(
+      write_file(plan.dir + "/node.info", fmt::format("{} {} {} {}{}\n", kind_name(plan.kind), plan.address, plan.port,
+                                                      plan.log_file, plan.auth ? " " + std::string(kAuthWord) : "")));
   out << fmt::format("{}: started (pid {}) on {}:{}\n", plan.name, *pid, plan.address, plan.port);
   return {};
 }
@@ -302,6 +337,7 @@ Status LocalStack::wait_ready(const std::vector<NodePlan>& plans, std::ostream& 
   auto start = std::chrono::steady_clock::now();
   auto deadline = start + std::chrono::seconds(settings_.start_timeout_seconds);
   std::vector<bool> ready(plans.size(), false);
+  std::vector<std::string> why(plans.size());
   for (;;) {
     bool all = true;
     for (std::size_t i = 0; i < plans.size(); ++i) {
@@ -313,11 +349,14 @@ Status LocalStack::wait_ready(const std::vector<NodePlan>& plans, std::ostream& 
                                                     p.stdout_file, tail_lines(p.stdout_file, 15),
                                                     tail_lines(p.log_file, 15)));
       }
-      if (node_ready(p.kind, p.address, p.port, p.kind == ServerKind::kafka ? settings_.kafka_brokers : 0)) {
+      auto probe =
+          probe_node(p.kind, p.address, p.port, p.auth, p.kind == ServerKind::kafka ? settings_.kafka_brokers : 0);
+      if (probe.ok()) {
         ready[i] = true;
         auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         out << fmt::format("{}: ready on {}:{} after {:.1f} s\n", p.name, p.address, p.port, secs);
       } else {
+        why[i] = probe.error().to_string();
         all = false;
       }
     }
@@ -325,13 +364,72 @@ Status LocalStack::wait_ready(const std::vector<NodePlan>& plans, std::ostream& 
     if (std::chrono::steady_clock::now() > deadline) {
       std::string waiting;
       for (std::size_t i = 0; i < plans.size(); ++i) {
-        if (!ready[i]) waiting += " " + plans[i].name;
+        if (!ready[i]) waiting += fmt::format("\n  {}: {}", plans[i].name, why[i]);
       }
-      return Error(Errc::timeout, fmt::format("not ready after {} s:{} (see `sluice local logs`)",
+      return Error(Errc::timeout, fmt::format("not ready after {} s (see `sluice local logs`):{}",
                                               settings_.start_timeout_seconds, waiting));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
+}
+
+// CQL answering on every node does not mean the nodes see each other: a node that just came
+// back is still down to its peers for a moment, and writes at QUORUM or ALL fail. So from each
+// node, read at ALL (TWO for two nodes) from system_distributed, whose RF is 3: Unavailable
+// until that coordinator counts every replica alive. A range read, so with more than three nodes
+// it still touches every node's ranges.
+Status LocalStack::wait_ring(const std::vector<NodePlan>& cassandra, std::ostream& out) {
+  if (cassandra.size() < 2) return {};
+  auto start = std::chrono::steady_clock::now();
+  auto deadline = start + std::chrono::seconds(settings_.start_timeout_seconds);
+  auto consistency = cassandra.size() == 2 ? cql::Consistency::two : cql::Consistency::all;
+  for (const auto& p : cassandra) {
+    for (;;) {
+      cql::ConnectOptions options{.host = p.address,
+                                  .port = p.port,
+                                  .connect_timeout = std::chrono::milliseconds(1000),
+                                  .request_timeout = std::chrono::milliseconds(5000)};
+      if (p.auth) {
+        options.username = StackSettings::kSuperuser;
+        options.password = StackSettings::kSuperuserPassword;
+      }
+      auto conn = cql::Connection::open(options);
+      Status st = conn.ok() ? Status() : Status(conn.error());
+      if (st.ok()) {
+        auto rows = (*conn)->query("SELECT keyspace_name FROM system_distributed.repair_history LIMIT 1",
+                                   {.consistency = consistency});
+        if (!rows.ok()) st = rows.error();
+      }
+      if (st.ok()) break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        return Error(Errc::timeout,
+                     fmt::format("{} does not see all {} nodes up after {} s: {}", p.name, cassandra.size(),
+                                 settings_.start_timeout_seconds, st.error().to_string()));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out << fmt::format("ring: each of the {} Cassandra nodes sees all up ({:.1f} s)\n", cassandra.size(), secs);
+  return {};
+}
+
+Status LocalStack::start(const std::string& node, std::ostream& out) {
+  auto plans = plan_stack(settings_);
+  if (!plans.ok()) return plans.error();
+  std::vector<NodePlan> cassandra;
+  for (auto& p : *plans) {
+    use_recorded_auth(p);
+    if (p.kind == ServerKind::cassandra) cassandra.push_back(p);
+  }
+  for (const auto& p : *plans) {
+    if (p.name != node) continue;
+    SLUICE_TRY(start_node(p, out));
+    SLUICE_TRY(wait_ready({p}, out));
+    return p.kind == ServerKind::cassandra ? wait_ring(cassandra, out) : Status();
+  }
+  return Error(Errc::not_found, fmt::format("no node named {} in a stack of {} Cassandra nodes and {} Kafka brokers",
+                                            node, settings_.cassandra_nodes, settings_.kafka_brokers));
 }
 
 Status LocalStack::up(std::ostream& out) {
@@ -343,7 +441,10 @@ Status LocalStack::up(std::ostream& out) {
   // Cassandra nodes join one at a time (concurrent bootstrap is refused); Kafka starts beside
   // the first Cassandra node, since the two JVMs do not depend on each other.
   std::vector<NodePlan> kafka, cassandra;
-  for (auto& p : *plans) (p.kind == ServerKind::kafka ? kafka : cassandra).push_back(p);
+  for (auto& p : *plans) {
+    use_recorded_auth(p);
+    (p.kind == ServerKind::kafka ? kafka : cassandra).push_back(p);
+  }
   for (const auto& p : kafka) SLUICE_TRY(start_node(p, out));
   SLUICE_TRY(start_node(cassandra.front(), out));
   SLUICE_TRY(wait_ready({cassandra.front()}, out));
@@ -351,6 +452,7 @@ Status LocalStack::up(std::ostream& out) {
     SLUICE_TRY(start_node(cassandra[i], out));
     SLUICE_TRY(wait_ready({cassandra[i]}, out));
   }
+  SLUICE_TRY(wait_ring(cassandra, out));
   return wait_ready(kafka, out);
 }
 
@@ -407,9 +509,11 @@ std::vector<NodeStatus> LocalStack::status() {
     st.address = info->address;
     st.port = info->port;
     st.log_file = info->log_file;
+    st.auth = info->auth;
     st.pid = read_pid(dir);
     st.running = st.pid > 0 && is_alive(st.pid, "-Dsluice.node=" + dir);
-    st.ready = st.running && node_ready(st.kind, st.address, st.port, st.kind == ServerKind::kafka ? 1 : 0);
+    st.ready =
+        st.running && probe_node(st.kind, st.address, st.port, st.auth, st.kind == ServerKind::kafka ? 1 : 0).ok();
     out.push_back(std::move(st));
   }
   return out;
@@ -425,6 +529,26 @@ Result<std::string> LocalStack::log_file(const std::string& node) {
     }
   }
   return Error(Errc::not_found, fmt::format("no node named {} under {}", node, settings_.home));
+}
+
+Status LocalStack::kill(const std::string& node, std::ostream& out) {
+  std::string dir = settings_.home + "/" + node;
+  if (node.empty() || node.find('/') != std::string::npos || !read_info(dir)) {
+    return Error(Errc::not_found, fmt::format("no node named {} under {}", node, settings_.home));
+  }
+  pid_t pid = read_pid(dir);
+  // The marker check keeps a recycled pid (a stale pid file) from killing somebody else's process.
+  if (pid <= 0 || !is_alive(pid, "-Dsluice.node=" + dir)) {
+    out << fmt::format("{}: not running\n", node);
+    return {};
+  }
+  if (::kill(pid, SIGKILL) != 0 && errno != ESRCH) {
+    return Error(Errc::io, fmt::format("{}: kill({}): {}", node, pid, std::strerror(errno)));
+  }
+  for (int i = 0; i < 200 && is_alive(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (is_alive(pid)) return Error(Errc::io, fmt::format("{}: pid {} still alive 10 s after SIGKILL", node, pid));
+  out << fmt::format("{}: killed (pid {})\n", node, pid);
+  return {};
 }
 
 }  // namespace sluice::localstack

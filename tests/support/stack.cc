@@ -5,7 +5,17 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <random>
+#include <sstream>
 #include <unistd.h>
+
+#include "localstack/stack.h"
+
+// Compiled in from tests/support/CMakeLists.txt, where the fixtures that start these stacks are.
+#if !defined(SLUICE_FIXTURE_STACKS_DIR) || !defined(SLUICE_FIXTURE_AUTH_CQL) ||            \
+    !defined(SLUICE_FIXTURE_CLUSTER3_PREFIX) || !defined(SLUICE_FIXTURE_CLUSTER3_NODES) || \
+    !defined(SLUICE_FIXTURE_CLUSTER3_JMX) || !defined(SLUICE_FIXTURE_HEAP)
+#error "tests/support/CMakeLists.txt defines the fixture stacks' settings"
+#endif
 
 namespace sluice::testing {
 
@@ -14,20 +24,105 @@ std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
+
+cql::ConnectOptions options_for(const std::string& host_port) {
+  cql::ConnectOptions o;
+  auto colon = host_port.rfind(':');
+  o.host = host_port.substr(0, colon);
+  if (colon != std::string::npos) o.port = static_cast<std::uint16_t>(std::stoi(host_port.substr(colon + 1)));
+  o.request_timeout = std::chrono::seconds(30);  // DDL on a busy 2-core machine can be slow
+  return o;
+}
+
+// What the cluster3 fixture passes to `sluice local up`, so a node started again here gets the
+// same configuration.
+localstack::StackSettings cluster3_settings() {
+  auto s = localstack::StackSettings::from_environment();
+  s.home = cluster3_home();
+  s.cassandra_nodes = SLUICE_FIXTURE_CLUSTER3_NODES;
+  s.kafka_brokers = 0;
+  s.address_prefix = SLUICE_FIXTURE_CLUSTER3_PREFIX;
+  s.cassandra_heap = SLUICE_FIXTURE_HEAP;
+  s.cassandra_jmx_port = SLUICE_FIXTURE_CLUSTER3_JMX;
+  return s;
+}
+
+Status check_index(int index) {
+  if (index < 1 || index > SLUICE_FIXTURE_CLUSTER3_NODES) {
+    return Error(Errc::invalid_argument,
+                 fmt::format("cluster3 has nodes 1..{}, not {}", SLUICE_FIXTURE_CLUSTER3_NODES, index));
+  }
+  return {};
+}
 }  // namespace
 
 bool in_ci() { return env_or("CI", "") == "true"; }
 
 std::string kafka_bootstrap() { return env_or("SLUICE_TEST_KAFKA", "127.0.0.1:9092"); }
 
-cql::ConnectOptions cassandra_options() {
-  std::string hp = env_or("SLUICE_TEST_CASSANDRA", "127.0.0.1:9042");
-  cql::ConnectOptions o;
-  auto colon = hp.rfind(':');
-  o.host = hp.substr(0, colon);
-  if (colon != std::string::npos) o.port = static_cast<std::uint16_t>(std::stoi(hp.substr(colon + 1)));
-  o.request_timeout = std::chrono::seconds(30);  // DDL on a busy 2-core machine can be slow
+cql::ConnectOptions cassandra_options() { return options_for(env_or("SLUICE_TEST_CASSANDRA", "127.0.0.1:9042")); }
+
+cql::ConnectOptions auth_cassandra_options() {
+  auto o = options_for(env_or("SLUICE_TEST_AUTH_CQL", SLUICE_FIXTURE_AUTH_CQL));
+  o.username = localstack::StackSettings::kSuperuser;
+  o.password = localstack::StackSettings::kSuperuserPassword;
   return o;
+}
+
+std::string auth_cassandra_unreachable_reason() {
+  auto probe = cql::Connection::probe(auth_cassandra_options());
+  return probe.ok() ? std::string() : probe.error().to_string();
+}
+
+std::vector<std::string> cluster3_addresses() {
+  std::vector<std::string> out;
+  if (const char* list = std::getenv("SLUICE_TEST_CLUSTER3"); list != nullptr && *list != '\0') {
+    std::istringstream in(list);
+    for (std::string a; std::getline(in, a, ',');) {
+      if (!a.empty()) out.push_back(a);
+    }
+    return out;
+  }
+  for (int i = 1; i <= SLUICE_FIXTURE_CLUSTER3_NODES; ++i) {
+    out.push_back(SLUICE_FIXTURE_CLUSTER3_PREFIX + std::to_string(i));
+  }
+  return out;
+}
+
+cql::ConnectOptions cluster3_options(int index) {
+  // A bad index is a bug in the test: at() throws and gtest reports it.
+  return options_for(cluster3_addresses().at(static_cast<std::size_t>(index - 1)) + ":9042");
+}
+
+std::string cluster3_unreachable_reason() {
+  auto addresses = cluster3_addresses();
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    auto probe = cql::Connection::probe(cluster3_options(static_cast<int>(i) + 1));
+    if (!probe.ok()) return probe.error().to_string();
+  }
+  return {};
+}
+
+std::string cluster3_home() {
+  return env_or("SLUICE_TEST_CLUSTER3_HOME", std::string(SLUICE_FIXTURE_STACKS_DIR) + "/cluster3");
+}
+
+Status kill_cluster_node(int index) {
+  SLUICE_TRY(check_index(index));
+  localstack::LocalStack stack(cluster3_settings());
+  std::ostringstream out;
+  auto st = stack.kill(fmt::format("cassandra-{}", index), out);
+  if (!st.ok()) return Error(st.error().code(), st.error().message() + "\n" + out.str());
+  return {};
+}
+
+Status restart_cluster_node(int index) {
+  SLUICE_TRY(check_index(index));
+  localstack::LocalStack stack(cluster3_settings());
+  std::ostringstream out;
+  auto st = stack.start(fmt::format("cassandra-{}", index), out);
+  if (!st.ok()) return Error(st.error().code(), st.error().message() + "\n" + out.str());
+  return {};
 }
 
 std::string unique_name(std::string_view prefix) {

@@ -27,17 +27,16 @@ int millis_until(std::chrono::steady_clock::time_point deadline) {
 Result<ResultMessage> interpret_response(const FrameHeader& header, std::string_view body) {
   switch (header.opcode) {
     case Opcode::result:
-      return decode_result(as_bytes(body));
+      return decode_result(ProtocolVersion::v4, as_bytes(body));
     case Opcode::ready:
       return ResultMessage(VoidResult{});
     case Opcode::error: {
-      auto err = decode_error(as_bytes(body));
+      auto err = decode_error(ProtocolVersion::v4, as_bytes(body));
       if (!err.ok()) return err.error();
       return Error(Errc::server, err->to_string(), static_cast<int>(err->code));
     }
-    case Opcode::authenticate:
-      return Error(Errc::unavailable,
-                   "the server requires authentication, which this client does not offer yet");
+    case Opcode::authenticate:  // Connection::open answers it; anywhere else it is out of place
+      return Error(Errc::protocol, "unexpected AUTHENTICATE");
     default:
       return Error(Errc::protocol,
                    fmt::format("unexpected response opcode 0x{:02x}", static_cast<int>(header.opcode)));
@@ -87,12 +86,57 @@ Result<std::unique_ptr<Connection>> Connection::open(const ConnectOptions& optio
   if (!fd.ok()) return fd.error();
   std::unique_ptr<Connection> conn(new Connection(*fd, options));
   std::string request;
-  encode_startup(0, request);
+  encode_startup(ProtocolVersion::v4, 0, {}, request);
   auto response = conn->round_trip(request, conn->deadline());
   if (!response.ok()) return response.error();
+  if (response->header.opcode == Opcode::authenticate) {
+    SLUICE_TRY(conn->authenticate(response->body));
+    return conn;
+  }
   auto result = interpret_response(response->header, response->body);
   if (!result.ok()) return result.error();
   return conn;
+}
+
+Status Connection::authenticate(std::string_view authenticate_body) {
+  auto authenticator = decode_authenticate(as_bytes(authenticate_body));
+  if (!authenticator.ok()) return fail(authenticator.error());
+  if (options_.username.empty()) {
+    return fail(Error(Errc::unavailable, fmt::format("server requires authentication ({}); set username/password",
+                                                     *authenticator)));
+  }
+  // SASL PLAIN: the token answers the AUTHENTICATE. Cassandra's PasswordAuthenticator is done after
+  // it; authenticators that first negotiate a mechanism (DSE's) challenge once more and expect the
+  // same token, so every challenge gets it too, for a bounded number of rounds.
+  const std::string token = password_auth_token(options_.username, options_.password);
+  constexpr int kMaxRounds = 8;
+  for (int round = 0; round < kMaxRounds; ++round) {
+    std::string request;
+    encode_auth_response(ProtocolVersion::v4, 0, token, request);
+    auto response = round_trip(request, deadline());
+    if (!response.ok()) return response.error();
+    switch (response->header.opcode) {
+      case Opcode::auth_success: {
+        auto final_token = decode_auth_token(as_bytes(response->body));
+        if (!final_token.ok()) return fail(final_token.error());
+        return {};
+      }
+      case Opcode::auth_challenge: {
+        auto challenge = decode_auth_token(as_bytes(response->body));
+        if (!challenge.ok()) return fail(challenge.error());
+        continue;
+      }
+      case Opcode::error: {
+        auto result = interpret_response(response->header, response->body);
+        return fail(result.error());
+      }
+      default:
+        return fail(Error(Errc::protocol, fmt::format("unexpected response opcode 0x{:02x} during authentication",
+                                                      static_cast<int>(response->header.opcode))));
+    }
+  }
+  return fail(Error(Errc::protocol, fmt::format("authentication with {} did not finish within {} rounds",
+                                                *authenticator, kMaxRounds)));
 }
 
 Result<std::map<std::string, std::vector<std::string>>> Connection::probe(const ConnectOptions& options) {
@@ -100,7 +144,7 @@ Result<std::map<std::string, std::vector<std::string>>> Connection::probe(const 
   if (!fd.ok()) return fd.error();
   Connection conn(*fd, options);
   std::string request;
-  encode_options(0, request);
+  encode_options(ProtocolVersion::v4, 0, request);
   auto response = conn.round_trip(request, conn.deadline());
   if (!response.ok()) return response.error();
   if (response->header.opcode != Opcode::supported) {
@@ -194,7 +238,7 @@ Result<Connection::Response> Connection::round_trip(std::string& request, Deadli
 
 Result<ResultMessage> Connection::query(std::string_view cql, const QueryParams& params) {
   std::string request;
-  encode_query(0, cql, params, request);
+  encode_query(ProtocolVersion::v4, 0, cql, params, request);
   auto response = round_trip(request, deadline());
   if (!response.ok()) return response.error();
   return interpret_response(response->header, response->body);
@@ -202,7 +246,7 @@ Result<ResultMessage> Connection::query(std::string_view cql, const QueryParams&
 
 Result<Prepared> Connection::prepare(std::string_view cql) {
   std::string request;
-  encode_prepare(0, cql, request);
+  encode_prepare(ProtocolVersion::v4, 0, cql, {}, request);
   auto response = round_trip(request, deadline());
   if (!response.ok()) return response.error();
   auto result = interpret_response(response->header, response->body);
@@ -213,7 +257,7 @@ Result<Prepared> Connection::prepare(std::string_view cql) {
 
 Result<ResultMessage> Connection::execute(const Prepared& prepared, const QueryParams& params) {
   std::string request;
-  encode_execute(0, prepared.id, params, request);
+  encode_execute(ProtocolVersion::v4, 0, prepared.id, {}, params, request);
   auto response = round_trip(request, deadline());
   if (!response.ok()) return response.error();
   return interpret_response(response->header, response->body);
@@ -237,7 +281,7 @@ std::vector<Result<ResultMessage>> Connection::execute_pipelined(const Prepared&
       auto id = free_ids.back();
       free_ids.pop_back();
       owner[static_cast<std::size_t>(id)] = next;
-      encode_execute(id, prepared.id, params[next], out);
+      encode_execute(ProtocolVersion::v4, id, prepared.id, {}, params[next], out);
       ++next;
     }
     auto d = deadline();

@@ -24,12 +24,16 @@ struct ConnectOptions {
   std::uint16_t port = 9042;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds request_timeout{12000};
+  // Credentials for PasswordAuthenticator (or any authenticator taking a SASL PLAIN token); empty
+  // username: none. Never logged or put in an error message.
+  std::string username, password;
 };
 
 class Connection {
  public:
-  // Opens the socket and performs STARTUP. An authenticator demanding credentials is an error
-  // until authentication is implemented (issue 3).
+  // Opens the socket and performs STARTUP, then, if the server demands it, authentication with
+  // options.username/password. A server demanding credentials when none are configured is
+  // Errc::unavailable; rejected credentials are Errc::server (BadCredentials).
   static Result<std::unique_ptr<Connection>> open(const ConnectOptions& options);
   // Opens the socket and asks OPTIONS only: the cheapest "is this a CQL server that answers".
   static Result<std::map<std::string, std::vector<std::string>>> probe(const ConnectOptions& options);
@@ -68,6 +72,8 @@ class Connection {
   Status read_frames(Deadline deadline);
   Result<Response> round_trip(std::string& request, Deadline deadline);
   Error fail(Error error);  // closes the connection, returns the error
+  // Answers an AUTHENTICATE (its body given) with the configured credentials until AUTH_SUCCESS.
+  Status authenticate(std::string_view authenticate_body);
 
   int fd_ = -1;
   ConnectOptions options_;

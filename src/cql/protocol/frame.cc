@@ -51,9 +51,10 @@ void finish_frame(std::string& out, std::size_t length_at) {
   w.patch_u32(length_at, static_cast<std::uint32_t>(out.size() - length_at - 4));
 }
 
-Result<FrameHeader> read_frame_header(Bytes header) {
+Result<FrameHeader> read_frame_header(Bytes header, ProtocolVersion v) {
   // Compression is refused until it is negotiated (issue 3 wires lz4 into the connection).
-  auto h = read_envelope_header(header, {.version_byte = kProtocolV4 | kResponseBit,
+  auto version_byte = static_cast<std::uint8_t>(static_cast<std::uint8_t>(v) | kResponseBit);
+  auto h = read_envelope_header(header, {.version_byte = version_byte,
                                          .compression_allowed = false,
                                          .max_body = kMaxFrameBody});
   if (!h.ok()) return h.error();

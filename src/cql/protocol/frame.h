@@ -1,4 +1,4 @@
-// The native protocol v4 frame header and its constants.
+// The native protocol frame header (v4 frames, v5 envelopes) and its constants.
 //
 //   0         8        16        24        32         40
 //   +---------+---------+---------+---------+---------+
@@ -23,10 +23,14 @@
 namespace sluice::cql {
 
 inline constexpr std::uint8_t kProtocolV4 = kEnvelopeV4;
+inline constexpr std::uint8_t kProtocolV5 = kEnvelopeV5;
 inline constexpr std::uint8_t kResponseBit = kEnvelopeResponseBit;
 inline constexpr std::size_t kFrameHeaderSize = kEnvelopeHeaderSize;
 // Cassandra's native_transport_max_frame_size defaults to 16 MiB; we accept the same.
 inline constexpr std::uint32_t kMaxFrameBody = kMaxEnvelopeBody;
+
+// The protocol versions the message codecs speak; the value is the header's version byte.
+enum class ProtocolVersion : std::uint8_t { v4 = 4, v5 = 5 };
 
 enum class Opcode : std::uint8_t {
   error = 0x00,
@@ -80,7 +84,7 @@ std::size_t write_frame_header(const FrameHeader& h, std::string& out);
 void finish_frame(std::string& out, std::size_t length_at);
 
 // Decodes a response header from at least kFrameHeaderSize bytes. Errors: a version other than
-// v4 response, a length over kMaxFrameBody, flags we did not negotiate (compression).
-Result<FrameHeader> read_frame_header(Bytes header);
+// `v`'s response, a length over kMaxFrameBody, flags we did not negotiate (compression).
+Result<FrameHeader> read_frame_header(Bytes header, ProtocolVersion v = ProtocolVersion::v4);
 
 }  // namespace sluice::cql

@@ -58,10 +58,57 @@ TEST(LocalStackPlan, ThreeNodesGetTheirOwnAddressesAndTokens) {
   EXPECT_NE(props.find("offsets.topic.replication.factor=3"), std::string::npos);
 }
 
+TEST(LocalStackPlan, OpenByDefault) {
+  StackSettings s;
+  s.home = "/tmp/h";
+  auto plans = plan_stack(s);
+  ASSERT_TRUE(plans.ok());
+  const auto& c = (*plans)[0];
+  EXPECT_FALSE(c.auth);
+  EXPECT_NE(c.files.at("conf/cassandra.yaml").find("authenticator: AllowAllAuthenticator"), std::string::npos);
+  EXPECT_NE(c.files.at("conf/cassandra.yaml").find("authorizer: AllowAllAuthorizer"), std::string::npos);
+}
+
+// The superuser must exist as soon as the node listens, or every login fails for 10 s.
+TEST(LocalStackPlan, AuthUsesPasswordsPermissionsAndNoSuperuserDelay) {
+  StackSettings s;
+  s.home = "/tmp/h";
+  s.cassandra_auth = true;
+  auto plans = plan_stack(s);
+  ASSERT_TRUE(plans.ok());
+  const auto& c = (*plans)[0];
+  EXPECT_TRUE(c.auth);
+  const std::string& yaml = c.files.at("conf/cassandra.yaml");
+  EXPECT_NE(yaml.find("authenticator: PasswordAuthenticator"), std::string::npos);
+  EXPECT_NE(yaml.find("authorizer: CassandraAuthorizer"), std::string::npos);
+  EXPECT_NE(yaml.find("role_manager: CassandraRoleManager"), std::string::npos);
+  EXPECT_NE(std::find(c.argv.begin(), c.argv.end(), "-Dcassandra.superuser_setup_delay_ms=0"), c.argv.end());
+}
+
+TEST(LocalStackPlan, CassandraOnlyWithZeroBrokers) {
+  StackSettings s = three_by_three();
+  s.kafka_brokers = 0;
+  s.address_prefix = "127.0.4.";
+  s.cassandra_jmx_port = 7499;
+  auto plans = plan_stack(s);
+  ASSERT_TRUE(plans.ok()) << plans.error().to_string();
+  ASSERT_EQ(plans->size(), 3U);
+  for (const auto& p : *plans) EXPECT_EQ(p.kind, ServerKind::cassandra);
+  EXPECT_EQ((*plans)[2].address, "127.0.4.3");
+  EXPECT_NE((*plans)[2].files.at("conf/cassandra.yaml").find("seeds: \"127.0.4.1:7000\""), std::string::npos);
+  EXPECT_NE(std::find((*plans)[2].argv.begin(), (*plans)[2].argv.end(), "-Dcassandra.jmx.local.port=7501"),
+            (*plans)[2].argv.end());
+}
+
 TEST(LocalStackPlan, RefusesSillyNodeCounts) {
   StackSettings s;
   s.home = "/tmp/h";
   s.cassandra_nodes = 0;
+  EXPECT_FALSE(plan_stack(s).ok());
+  s.cassandra_nodes = 1;
+  s.kafka_brokers = -1;
+  EXPECT_FALSE(plan_stack(s).ok());
+  s.kafka_brokers = 10;
   EXPECT_FALSE(plan_stack(s).ok());
 }
 

@@ -10,13 +10,13 @@ namespace {
 
 TEST(CqlFrame, OptionsRequestIsNineBytes) {
   std::string out;
-  encode_options(3, out);
+  encode_options(ProtocolVersion::v4, 3, out);
   EXPECT_EQ(out, std::string("\x04\x00\x00\x03\x05\x00\x00\x00\x00", 9));
 }
 
 TEST(CqlFrame, StartupCarriesCqlVersion) {
   std::string out;
-  encode_startup(0, out);
+  encode_startup(ProtocolVersion::v4, 0, {}, out);
   std::string body("\x00\x01\x00\x0b" "CQL_VERSION" "\x00\x05" "3.0.0", 22);
   EXPECT_EQ(out.substr(0, 5), std::string("\x04\x00\x00\x00\x01", 5));
   EXPECT_EQ(out.substr(5, 4), std::string("\x00\x00\x00\x16", 4));
@@ -30,7 +30,7 @@ TEST(CqlFrame, QueryEncodesConsistencyFlagsAndValues) {
   p.page_size = 100;
   p.values = {std::int32_t{7}};
   p.default_timestamp = 42;
-  encode_query(1, "SELECT 1", p, out);
+  encode_query(ProtocolVersion::v4, 1, "SELECT 1", p, out);
   ByteReader r(out);
   r.take(9);
   EXPECT_EQ(r.i32(), 8);
@@ -73,7 +73,7 @@ TEST(CqlResult, DecodesRowsWithGlobalSpec) {
   w.i32(2);        // two rows
   w.i32(4); w.i32(10); w.i32(3); w.raw(std::string_view("abc"));
   w.i32(4); w.i32(11); w.i32(-1);
-  auto r = decode_result(as_bytes(body));
+  auto r = decode_result(ProtocolVersion::v4, as_bytes(body));
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   auto& rows = std::get<Rows>(*r);
   ASSERT_EQ(rows.row_count, 2U);
@@ -92,7 +92,7 @@ TEST(CqlResult, RefusesRowCountsTheBodyCannotHold) {
   w.i32(0x0004);       // no metadata
   w.i32(1000);         // columns
   w.i32(2000000000);   // rows: 2e12 cells in a few bytes
-  auto r = decode_result(as_bytes(body));
+  auto r = decode_result(ProtocolVersion::v4, as_bytes(body));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), Errc::protocol);
 }
@@ -105,7 +105,7 @@ TEST(CqlError, DecodesUnavailableFields) {
   w.u16(0x0004);
   w.i32(2);
   w.i32(1);
-  auto e = decode_error(as_bytes(body));
+  auto e = decode_error(ProtocolVersion::v4, as_bytes(body));
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->code, ServerErrorCode::unavailable);
   EXPECT_EQ(e->required, 2);
@@ -122,7 +122,7 @@ TEST(CqlError, DecodesWriteTimeoutWriteType) {
   w.i32(1);
   w.i32(2);
   w.u16(9); w.raw(std::string_view("BATCH_LOG"));
-  auto e = decode_error(as_bytes(body));
+  auto e = decode_error(ProtocolVersion::v4, as_bytes(body));
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->write_type, "BATCH_LOG");
   EXPECT_EQ(e->consistency, Consistency::local_quorum);

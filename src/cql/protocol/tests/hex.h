@@ -1,4 +1,5 @@
-// from_hex("04 00 ff"): bytes from spaced lowercase hex, for test vectors.
+// from_hex("04 00 ff"): bytes from spaced lowercase hex, for test vectors; to_hex the reverse
+// (unspaced), for readable failure messages.
 #pragma once
 
 #include <string>
@@ -18,6 +19,18 @@ inline std::string from_hex(std::string_view hex) {
       nibbles = 0;
       value = 0;
     }
+  }
+  return out;
+}
+
+inline std::string to_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    auto b = static_cast<unsigned char>(c);
+    out.push_back(kDigits[b >> 4U]);
+    out.push_back(kDigits[b & 0xfU]);
   }
   return out;
 }
