@@ -416,6 +416,29 @@ TEST(CqlSession, TokensOfThousandKeysMatchCassandra) {
   EXPECT_EQ(checked, 1000);
 }
 
+// Prepared SELECTs skip the result metadata on v5 (the statement has it): rows still read by
+// name, and after ALTER TABLE the server's new metadata wins.
+TEST(CqlSession, PreparedReadsWithoutMetadataAndAfterAlter) {
+  SLUICE_REQUIRE_CASSANDRA();
+  auto s = connect();
+  ASSERT_TRUE(s);
+  SessionKeyspace ks(*s, "skipmeta");
+  ASSERT_TRUE(s->execute(Statement(fmt::format("CREATE TABLE {}.t (id int PRIMARY KEY, a text)", ks.name()))).ok());
+  ASSERT_TRUE(s->execute(Statement(fmt::format("INSERT INTO {}.t (id, a) VALUES (1, 'x')", ks.name()))).ok());
+  auto select = s->prepare(fmt::format("SELECT * FROM {}.t WHERE id = ?", ks.name()));
+  ASSERT_TRUE(select.ok());
+  auto r = s->execute(Statement(*select, {std::int32_t{1}}));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(*r->row(0).get<std::string>("a"), "x");
+  ASSERT_TRUE(s->execute(Statement(fmt::format("ALTER TABLE {}.t ADD b bigint", ks.name()))).ok());
+  ASSERT_TRUE(s->execute(Statement(fmt::format("UPDATE {}.t SET b = 5 WHERE id = 1", ks.name()))).ok());
+  auto after = s->execute(Statement(*select, {std::int32_t{1}}));
+  ASSERT_TRUE(after.ok()) << after.error().to_string();
+  ASSERT_EQ(after->columns().size(), 3U);
+  EXPECT_EQ(*after->row(0).get<std::int64_t>("b"), 5);
+  EXPECT_EQ(*after->row(0).get<std::string>("a"), "x");
+}
+
 // A client timestamp per request, never going back: rewrites of one cell in quick succession
 // keep the last value written.
 TEST(CqlSession, ClientTimestampsAreMonotonic) {

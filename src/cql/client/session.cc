@@ -110,6 +110,10 @@ class RequestExecution : public ResponseHandler, public std::enable_shared_from_
       if (server != nullptr && server->code == ServerErrorCode::unprepared) return reprepare(*server);
       return failed(message.error());
     }
+    if (auto* rows = std::get_if<Rows>(&*message); rows != nullptr && rows->columns.empty() && !prepared_.empty()) {
+      const auto& columns = prepared_.front()->result_columns;  // skip_metadata: a single EXECUTE
+      if (columns.size() == rows->column_count) rows->columns = columns;
+    }
     ResultSet result(std::move(*message), host_->endpoint, std::move(response->warnings));
     if (result.schema_change()) {
       // DDL: answer once every node has the new schema, so the next statement can use it.
@@ -334,6 +338,10 @@ Future<ResultSet> SessionImpl::execute(Statement s) {
     if (auto st = check_values(p, s.values); !st.ok()) return Future<ResultSet>::ready(st.error());
     token = routing_token(p, s.values);
     if (!p.keyspace.empty()) keyspace = p.keyspace;
+    // v5: the rows come without their column specs (the prepared statement has them), which
+    // saves the server and us the work per response; if the table changed, the server sends the
+    // new metadata with a new id. Not on v4, which has no such id (CASSANDRA-10786).
+    params.skip_metadata = version_ == ProtocolVersion::v5 && !p.result_columns.empty();
     params.values = std::move(s.values);
     encode_execute(version_, 0, p.id, p.result_metadata_id, params, frame);
     context = p.cql;
