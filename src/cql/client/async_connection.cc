@@ -4,11 +4,12 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
 #include <fmt/format.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "cql/protocol/compression.h"
 
@@ -113,7 +114,7 @@ class AsyncConnection::Handshake {
   ConnectHandler take_done() { return std::exchange(done_, nullptr); }
 
  private:
-  using Next = std::function<void(Response)>;
+  using Next = std::function<void(const Response&)>;
 
   // Sends `frame` and continues with `next` on success; any error (transport, ERROR answer, or
   // an opcode not in `expected`) fails the connection with `what` as context.
@@ -128,7 +129,7 @@ class AsyncConnection::Handshake {
             return self->fail(Error(Errc::protocol, fmt::format("{}: unexpected answer opcode 0x{:02x}", what,
                                                                 static_cast<int>(r->opcode))));
           }
-          next(std::move(*r));
+          next(*r);
         });
     auto deadline = Clock::now() + conn_.settings_.connect_timeout;
     if (!conn_.send(std::move(frame), deadline, std::move(handler))) {
@@ -139,7 +140,7 @@ class AsyncConnection::Handshake {
   void options() {
     std::string frame;
     encode_options(conn_.version_, 0, frame);
-    step(std::move(frame), "OPTIONS", {Opcode::supported}, [this](Response r) {
+    step(std::move(frame), "OPTIONS", {Opcode::supported}, [this](const Response& r) {
       auto supported = decode_supported(as_bytes(r.body));
       if (!supported.ok()) return conn_.fail(supported.error());
       bool lz4 = false;
@@ -164,7 +165,7 @@ class AsyncConnection::Handshake {
     }
     std::string frame;
     encode_startup(conn_.version_, 0, extra, frame);
-    step(std::move(frame), "STARTUP", {Opcode::ready, Opcode::authenticate}, [this](Response r) {
+    step(std::move(frame), "STARTUP", {Opcode::ready, Opcode::authenticate}, [this](const Response& r) {
       conn_.after_startup_answer();
       if (r.opcode == Opcode::ready) return after_auth();
       auto authenticator = decode_authenticate(as_bytes(r.body));
@@ -183,7 +184,7 @@ class AsyncConnection::Handshake {
     std::string frame;
     encode_auth_response(conn_.version_, 0, password_auth_token(creds.username, creds.password), frame);
     step(std::move(frame), fmt::format("login as '{}'", creds.username),
-         {Opcode::auth_success, Opcode::auth_challenge}, [this](Response r) {
+         {Opcode::auth_success, Opcode::auth_challenge}, [this](const Response& r) {
            // PasswordAuthenticator is one round: a challenge means another mechanism.
            if (r.opcode == Opcode::auth_challenge) {
              return conn_.fail(Error(Errc::protocol, "unexpected AUTH_CHALLENGE from a password authenticator"));
@@ -198,7 +199,7 @@ class AsyncConnection::Handshake {
       QueryParams params;
       params.page_size = 0;
       encode_query(conn_.version_, 0, fmt::format("USE \"{}\"", conn_.settings_.keyspace), params, frame);
-      step(std::move(frame), "USE keyspace", {Opcode::result}, [this](Response) { register_events(); });
+      step(std::move(frame), "USE keyspace", {Opcode::result}, [this](const Response&) { register_events(); });
     } else {
       register_events();
     }
@@ -208,7 +209,7 @@ class AsyncConnection::Handshake {
     if (conn_.settings_.register_events.empty()) return ready();
     std::string frame;
     encode_register(conn_.version_, 0, conn_.settings_.register_events, frame);
-    step(std::move(frame), "REGISTER", {Opcode::ready}, [this](Response) { ready(); });
+    step(std::move(frame), "REGISTER", {Opcode::ready}, [this](const Response&) { ready(); });
   }
 
   void ready() {
@@ -273,14 +274,28 @@ void AsyncConnection::connect(asio::io_context& io, ConnectionSettings settings,
       conn->tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(conn->socket_, *conn->settings_.tls);
       const std::string& name =
           conn->settings_.tls_server_name.empty() ? conn->settings_.host : conn->settings_.tls_server_name;
-      conn->tls_->set_verify_callback(asio::ssl::host_name_verification(name));
+      // The name is checked by OpenSSL's own chain verification (whenever the context verifies
+      // peers), so a mismatch is reported as one: SSL_get_verify_result says "hostname mismatch".
+      SSL* ssl = conn->tls_->native_handle();
+      boost::system::error_code not_address;
+      asio::ip::make_address(name, not_address);
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      bool name_set = !not_address ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) == 1
+                                   : X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size()) == 1;
       // SNI (SSL_set_tlsext_host_name is a macro with a C cast).
-      SSL_ctrl(conn->tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-               const_cast<char*>(name.c_str()));
+      SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(name.c_str()));
+      if (!name_set) {
+        return conn->fail(Error(Errc::invalid_argument, fmt::format("TLS: cannot verify against the name '{}'", name)));
+      }
       conn->tls_->async_handshake(asio::ssl::stream_base::client, [conn](boost::system::error_code hec) {
         if (hec) {
+          // "certificate verify failed" alone does not say why; OpenSSL's verify result does.
+          std::string why = hec.message();
+          long verify = SSL_get_verify_result(conn->tls_->native_handle());
+          if (verify != X509_V_OK) why += fmt::format(" ({})", X509_verify_cert_error_string(verify));
           return conn->fail(Error(Errc::unavailable, fmt::format("TLS handshake with {} failed: {}",
-                                                                 conn->endpoint(), hec.message())));
+                                                                 conn->endpoint(), why)));
         }
         conn->start_reading();
         conn->handshake_->start();
@@ -548,7 +563,7 @@ void AsyncConnection::on_tick() {
       last_activity_ = now;
       std::string frame;
       encode_options(version_, 0, frame);
-      auto handler = std::make_shared<FnHandler>([self = shared_from_this()](Result<Response> r) {
+      auto handler = std::make_shared<FnHandler>([self = shared_from_this()](const Result<Response>& r) {
         if (r.ok()) self->heartbeat_outstanding_ = false;
       });
       send(std::move(frame), now + settings_.heartbeat_interval * 2, std::move(handler));

@@ -191,7 +191,9 @@ Status SessionImpl::control_connect() {
     (*conn)->set_close_handler([weak](const Error&) {
       if (auto self = weak.lock()) self->pool_changed();
     });
-    version_ = (*conn)->version();
+    // The first control connection settles the session's protocol version; later ones are
+    // opened at that version (requests read version_ without a lock).
+    if (!topology_) version_ = (*conn)->version();
     control_ = *conn;
     return ok_status();
   }
@@ -506,7 +508,7 @@ void SessionImpl::open_connection(const std::shared_ptr<Host>& host) {
     for (const auto& p : statements) {
       std::string frame;
       encode_prepare(conn->version(), 0, p->cql, "", frame);
-      auto handler = std::make_shared<CallbackHandler>([remaining, add](Result<Response>) {
+      auto handler = std::make_shared<CallbackHandler>([remaining, add](const Result<Response>&) {
         if (remaining->fetch_sub(1) == 1) add();
       });
       if (!conn->send(std::move(frame), Clock::now() + self->options_.request_timeout, handler)) {

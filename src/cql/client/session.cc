@@ -404,7 +404,7 @@ Future<ResultSet> SessionImpl::execute(Batch b) {
   return future;
 }
 
-Future<PreparedStatement> SessionImpl::prepare(std::string cql) {
+Future<PreparedStatement> SessionImpl::prepare(const std::string& cql) {
   if (closed_) return Future<PreparedStatement>::ready(Error(Errc::closed, "the session is closed"));
   std::string frame;
   encode_prepare(version_, 0, cql, "", frame);
@@ -441,7 +441,7 @@ Future<PreparedStatement> SessionImpl::prepare(std::string cql) {
       std::string prepare_frame;
       encode_prepare(conn->version(), 0, cql, "", prepare_frame);
       remaining->fetch_add(1);
-      auto handler = std::make_shared<CallbackHandler>([finish](Result<Response>) { finish(); });
+      auto handler = std::make_shared<CallbackHandler>([finish](const Result<Response>&) { finish(); });
       if (!conn->send(std::move(prepare_frame), Clock::now() + self->options_.request_timeout, handler)) finish();
     }
     finish();
@@ -476,7 +476,7 @@ Session::~Session() { close(); }
 
 Future<ResultSet> Session::execute_async(Statement statement) { return impl_->execute(std::move(statement)); }
 Future<ResultSet> Session::execute_async(Batch batch) { return impl_->execute(std::move(batch)); }
-Future<PreparedStatement> Session::prepare_async(std::string cql) { return impl_->prepare(std::move(cql)); }
+Future<PreparedStatement> Session::prepare_async(const std::string& cql) { return impl_->prepare(cql); }
 PageStream Session::pages(Statement statement) { return PageStream(impl_, std::move(statement)); }
 Status Session::wait_for_schema_agreement() { return impl_->wait_for_schema_agreement(); }
 ProtocolVersion Session::protocol_version() const { return impl_->version(); }

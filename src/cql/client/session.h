@@ -254,11 +254,11 @@ class Session {
 
   Future<ResultSet> execute_async(Statement statement);
   Future<ResultSet> execute_async(Batch batch);
-  Future<PreparedStatement> prepare_async(std::string cql);
+  Future<PreparedStatement> prepare_async(const std::string& cql);
 
   Result<ResultSet> execute(Statement statement) { return execute_async(std::move(statement)).get(); }
   Result<ResultSet> execute(Batch batch) { return execute_async(std::move(batch)).get(); }
-  Result<PreparedStatement> prepare(std::string cql) { return prepare_async(std::move(cql)).get(); }
+  Result<PreparedStatement> prepare(const std::string& cql) { return prepare_async(cql).get(); }
 
   // Every page of a query, fetched as the caller asks for them.
   PageStream pages(Statement statement);

@@ -94,7 +94,7 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
 
   Future<ResultSet> execute(Statement statement);
   Future<ResultSet> execute(Batch batch);
-  Future<PreparedStatement> prepare(std::string cql);
+  Future<PreparedStatement> prepare(const std::string& cql);
   Status wait_for_schema_agreement();
   // The same, on the calling thread: for the control thread only.
   Status wait_for_schema_agreement_blocking();
