@@ -413,7 +413,38 @@ TEST(CqlSession, TokensOfThousandKeysMatchCassandra) {
     ASSERT_EQ(*got->row(0).get<std::int64_t>(0), *partition_token(parts)) << "composite key " << n;
     ++checked;
   }
-  EXPECT_EQ(checked, 1000);
+  // The key types not covered above, in a second composite key.
+  ASSERT_TRUE(s->execute(Statement(fmt::format(
+                  "CREATE TABLE {}.more (a tinyint, b float, c decimal, d varint, e timeuuid, f time, g ascii, "
+                  "h frozen<list<int>>, i frozen<tuple<int, text>>, PRIMARY KEY ((a, b, c, d, e, f, g, h, i)))", k))).ok());
+  auto insert_more = s->prepare(fmt::format(
+      "INSERT INTO {}.more (a, b, c, d, e, f, g, h, i) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", k));
+  auto token_more = s->prepare(fmt::format(
+      "SELECT token(a, b, c, d, e, f, g, h, i) FROM {}.more WHERE a = ? AND b = ? AND c = ? AND d = ? AND e = ? "
+      "AND f = ? AND g = ? AND h = ? AND i = ?", k));
+  ASSERT_TRUE(insert_more.ok() && token_more.ok());
+  for (int n = 0; n < 50; ++n) {
+    Uuid timeuuid = *Uuid::from_string("e7a4b3a0-6f0e-11ee-8c99-0242ac120002");
+    timeuuid.bytes[0] = static_cast<std::uint8_t>(rng());
+    timeuuid.bytes[15] = static_cast<std::uint8_t>(rng());
+    std::vector<Value> key{static_cast<std::int8_t>(rng()), static_cast<float>(static_cast<std::int16_t>(rng())) / 3.0F,
+                           *Decimal::from_string(fmt::format("{}.{}", static_cast<std::int32_t>(rng()), rng() % 1000)),
+                           *Varint::from_string(fmt::format("-{}{}", rng(), rng())), timeuuid,
+                           Time{static_cast<std::int64_t>(rng() % 86400000000000ULL)}, std::string(fmt::format("k{}", rng())),
+                           List{{std::int32_t{n}, static_cast<std::int32_t>(rng())}},
+                           Tuple{{static_cast<std::int32_t>(rng()), std::string("t")}}};
+    ASSERT_TRUE(s->execute(Statement(*insert_more, key)).ok());
+    auto got = s->execute(Statement(*token_more, key));
+    ASSERT_TRUE(got.ok()) << got.error().to_string();
+    ASSERT_EQ(got->size(), 1U);
+    std::vector<std::string> cells;
+    for (std::size_t i = 0; i < key.size(); ++i) cells.push_back(*encode_cell(insert_more->bind_columns()[i].type, key[i]));
+    std::vector<Bytes> parts;
+    for (const auto& c : cells) parts.push_back(as_bytes(c));
+    ASSERT_EQ(*got->row(0).get<std::int64_t>(0), *partition_token(parts)) << "key " << n;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 1050);
 }
 
 // Prepared SELECTs skip the result metadata on v5 (the statement has it): rows still read by
@@ -437,6 +468,29 @@ TEST(CqlSession, PreparedReadsWithoutMetadataAndAfterAlter) {
   ASSERT_EQ(after->columns().size(), 3U);
   EXPECT_EQ(*after->row(0).get<std::int64_t>("b"), 5);
   EXPECT_EQ(*after->row(0).get<std::string>("a"), "x");
+}
+
+// A server that forgot a prepared statement answers UNPREPARED; the session prepares it again
+// on that host and resends, and the caller sees only success. Dropping and re-creating the table
+// makes Cassandra forget the statement (same text, same id).
+TEST(CqlSession, UnpreparedIsPreparedAgainTransparently) {
+  SLUICE_REQUIRE_CASSANDRA();
+  auto s = connect();
+  ASSERT_TRUE(s);
+  SessionKeyspace ks(*s, "reprep");
+  const std::string create = fmt::format("CREATE TABLE {}.t (id int PRIMARY KEY, v text)", ks.name());
+  ASSERT_TRUE(s->execute(Statement(create)).ok());
+  auto insert = s->prepare(fmt::format("INSERT INTO {}.t (id, v) VALUES (?, ?)", ks.name()));
+  ASSERT_TRUE(insert.ok());
+  ASSERT_TRUE(s->execute(Statement(*insert, {std::int32_t{1}, std::string("before")})).ok());
+  ASSERT_TRUE(s->execute(Statement(fmt::format("DROP TABLE {}.t", ks.name()))).ok());
+  ASSERT_TRUE(s->execute(Statement(create)).ok());
+  auto again = s->execute(Statement(*insert, {std::int32_t{2}, std::string("after")}));
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  auto r = s->execute(Statement(fmt::format("SELECT v FROM {}.t WHERE id = 2", ks.name())));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 1U);
+  EXPECT_EQ(*r->row(0).get<std::string>(0), "after");
 }
 
 // A client timestamp per request, never going back: rewrites of one cell in quick succession
