@@ -23,6 +23,7 @@ struct LocalOptions {
   std::uint16_t kafka_controller_port = 9093;
   std::uint16_t jmx_port = 7199;
   bool auth = false;
+  bool tls = false;
   std::string node = "cassandra";
   int lines = 50;
   bool follow = false;
@@ -42,6 +43,7 @@ localstack::StackSettings settings_from(const LocalOptions& o) {
   s.kafka_controller_port = o.kafka_controller_port;
   s.cassandra_jmx_port = o.jmx_port;
   s.cassandra_auth = o.auth;
+  s.cassandra_tls = o.tls;
   return s;
 }
 
@@ -72,6 +74,9 @@ void add_local_command(CLI::App& app, int& exit_code) {
   up->add_option("--jmx-port", opts->jmx_port, "First Cassandra JMX port (loopback)")->capture_default_str();
   up->add_flag("--auth", opts->auth,
                "Cassandra with PasswordAuthenticator and CassandraAuthorizer (superuser cassandra/cassandra)");
+  up->add_flag("--tls", opts->tls,
+               "Cassandra also accepts TLS on its CQL port (plaintext still works there); the stack's own CA "
+               "is <home>/tls/ca.pem (dev-only keys)");
   up->callback([opts, &exit_code] {
     localstack::LocalStack stack(settings_from(*opts));
     std::cout << "state directory: " << stack.settings().home << "\n";

@@ -19,6 +19,10 @@ struct StackSettings {
   // PasswordAuthenticator + CassandraAuthorizer instead of allow-all; the superuser below is
   // created at first start. Recorded in each node's node.info, so status and down need no flag.
   bool cassandra_auth = false;
+  // Cassandra also speaks TLS on its CQL port (client_encryption_options enabled and optional:
+  // plaintext clients keep working there). The stack makes its own CA and a certificate per node
+  // under <home>/tls/ (localstack/tls.h); clients trust <home>/tls/ca.pem. Dev-only keys.
+  bool cassandra_tls = false;
   std::string address_prefix = "127.0.0.";  // node i listens on address_prefix + i
   std::uint16_t cql_port = 9042;
   std::uint16_t kafka_port = 9092;

@@ -16,6 +16,7 @@
 #include "kafka/client.h"
 #include "localstack/resources.h"
 #include "localstack/template.h"
+#include "localstack/tls.h"
 
 namespace fs = std::filesystem;
 
@@ -47,6 +48,33 @@ std::vector<std::string> jvm_option_lines(std::string_view text) {
   return out;
 }
 
+// YAML single-quoted scalar.
+std::string yaml_quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+// The client_encryption_options block of cassandra.yaml: empty without TLS (Cassandra's default,
+// plaintext only), else TLS on the CQL port, optional so plaintext clients (readiness, tests
+// that do not ask for TLS) keep working there. Server certificate only: no client certificates.
+// The password is the fixed dev-only one of localstack/tls.h; Cassandra logs its configuration
+// with client_encryption_options redacted.
+std::string client_encryption(const StackSettings& s, const std::string& node) {
+  if (!s.cassandra_tls) return "";
+  return fmt::format(
+      "client_encryption_options:\n"
+      "  enabled: true\n"
+      "  optional: true\n"
+      "  keystore: {}\n"
+      "  keystore_password: {}\n"
+      "  store_type: PKCS12\n",
+      yaml_quoted(keystore_file(s.home, node)), yaml_quoted(std::string(kDevKeystorePassword)));
+}
+
 // Evenly spread single tokens for an N-node ring (Murmur3 range is [-2^63, 2^63)).
 std::string initial_token(int index, int nodes) {
   if (nodes <= 1) return "";
@@ -63,6 +91,7 @@ Result<NodePlan> plan_cassandra(const StackSettings& s, int index) {
   p.address = s.node_address(index);
   p.port = s.cql_port;
   p.auth = s.cassandra_auth;
+  p.tls = s.cassandra_tls;
   p.dir = s.home + "/" + p.name;
   p.marker = "-Dsluice.node=" + p.dir;
   p.log_file = p.dir + "/logs/system.log";
@@ -82,6 +111,7 @@ Result<NodePlan> plan_cassandra(const StackSettings& s, int index) {
       // With logins, permissions too: a role without grants is refused as on a real cluster, so
       // tests can see what sluice says then. The superuser is never checked, so it costs nothing.
       {"AUTHORIZER", s.cassandra_auth ? "CassandraAuthorizer" : "AllowAllAuthorizer"},
+      {"CLIENT_ENCRYPTION", client_encryption(s, p.name)},
   };
   auto yaml = render_template(resource("cassandra/cassandra.yaml.in"), vars);
   if (!yaml.ok()) return yaml.error();
@@ -306,6 +336,15 @@ Status LocalStack::start_node(const NodePlan& plan, std::ostream& out) {
     return Error(Errc::not_found, fmt::format("{} jars not found in {}: run scripts/bootstrap (or scripts/fetch-servers)",
                                               kind_name(plan.kind), jars));
   }
+  if (plan.tls) {
+    auto made = ensure_node_tls(settings_.home, plan.name, plan.address);
+    if (!made.ok()) return made.error();
+    if (made->new_ca) out << fmt::format("tls: new CA {}\n", ca_cert_file(settings_.home));
+    if (made->new_keystore) {
+      out << fmt::format("{}: new TLS certificate for {} and localhost in {}\n", plan.name, plan.address,
+                         keystore_file(settings_.home, plan.name));
+    }
+  }
   std::error_code ec;
   for (const auto& d : plan.directories) fs::create_directories(plan.dir + "/" + d, ec);
   fs::create_directories(fs::path(plan.stdout_file).parent_path(), ec);
@@ -453,6 +492,9 @@ Status LocalStack::up(std::ostream& out) {
     SLUICE_TRY(wait_ready({cassandra[i]}, out));
   }
   SLUICE_TRY(wait_ring(cassandra, out));
+  if (settings_.cassandra_tls) {
+    out << fmt::format("cassandra: TLS (optional) on the CQL port; clients trust {}\n", ca_cert_file(settings_.home));
+  }
   return wait_ready(kafka, out);
 }
 

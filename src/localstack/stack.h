@@ -30,6 +30,7 @@ struct NodePlan {
   std::string address;    // "127.0.0.1"
   std::uint16_t port = 0; // the client port (CQL or Kafka)
   bool auth = false;      // Cassandra with PasswordAuthenticator: readiness logs in
+  bool tls = false;       // Cassandra with client TLS (optional): its keystore is made before start
   std::string dir;        // home/name
   std::map<std::string, std::string> files;   // path relative to dir -> content
   std::vector<std::string> directories;       // relative to dir, created before start

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "localstack/stack.h"
+#include "localstack/tls.h"
 
 // Compiled in from tests/support/CMakeLists.txt, where the fixtures that start these stacks are.
 #if !defined(SLUICE_FIXTURE_STACKS_DIR) || !defined(SLUICE_FIXTURE_AUTH_CQL) ||            \
@@ -73,6 +74,13 @@ std::string auth_cassandra_unreachable_reason() {
   auto probe = cql::Connection::probe(auth_cassandra_options());
   return probe.ok() ? std::string() : probe.error().to_string();
 }
+
+std::string auth_cassandra_ca_file() {
+  return env_or("SLUICE_TEST_AUTH_CA",
+                localstack::ca_cert_file(std::string(SLUICE_FIXTURE_STACKS_DIR) + "/auth_cassandra"));
+}
+
+Result<std::string> unrelated_ca_pem() { return localstack::unrelated_ca_pem(); }
 
 std::vector<std::string> cluster3_addresses() {
   std::vector<std::string> out;

@@ -33,6 +33,14 @@ std::string cassandra_unreachable_reason();
 // change them to test refusals.
 cql::ConnectOptions auth_cassandra_options();
 std::string auth_cassandra_unreachable_reason();
+// The same node also speaks TLS on that port (`--tls`: optional, so the plaintext options above
+// keep working). Its certificate names IP:<its address> and DNS:localhost and is signed by the
+// stack's own CA, whose certificate (PEM) is here: SLUICE_TEST_AUTH_CA, default
+// <build>/test-stacks/auth_cassandra/tls/ca.pem.
+std::string auth_cassandra_ca_file();
+// A freshly made CA certificate (PEM) with the same subject as the stacks' CAs that signed nothing:
+// for a client that must refuse the stack's servers.
+Result<std::string> unrelated_ca_pem();
 
 // cluster3: three Cassandra nodes in one ring, SLUICE_TEST_CLUSTER3 (comma-separated addresses,
 // default 127.0.4.1,127.0.4.2,127.0.4.3), all on port 9042, no auth. Node `index` counts from

@@ -284,7 +284,9 @@ void AsyncConnection::connect(asio::io_context& io, ConnectionSettings settings,
       bool name_set = !not_address ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) == 1
                                    : X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size()) == 1;
       // SNI (SSL_set_tlsext_host_name is a macro with a C cast).
-      SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(name.c_str()));
+      if (not_address) {  // SNI carries host names only (RFC 6066), never an address
+        SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(name.c_str()));
+      }
       if (!name_set) {
         return conn->fail(Error(Errc::invalid_argument, fmt::format("TLS: cannot verify against the name '{}'", name)));
       }

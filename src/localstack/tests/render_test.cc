@@ -85,6 +85,35 @@ TEST(LocalStackPlan, AuthUsesPasswordsPermissionsAndNoSuperuserDelay) {
   EXPECT_NE(std::find(c.argv.begin(), c.argv.end(), "-Dcassandra.superuser_setup_delay_ms=0"), c.argv.end());
 }
 
+TEST(LocalStackPlan, NoClientTlsByDefault) {
+  StackSettings s;
+  s.home = "/tmp/h";
+  auto plans = plan_stack(s);
+  ASSERT_TRUE(plans.ok());
+  EXPECT_FALSE((*plans)[0].tls);
+  EXPECT_EQ((*plans)[0].files.at("conf/cassandra.yaml").find("\nclient_encryption_options:"), std::string::npos);
+}
+
+// TLS and plaintext on one port, each node with its own keystore under <home>/tls.
+TEST(LocalStackPlan, TlsEnablesOptionalClientEncryptionWithThePkcs12Keystore) {
+  StackSettings s = three_by_three();
+  s.cassandra_tls = true;
+  auto plans = plan_stack(s);
+  ASSERT_TRUE(plans.ok()) << plans.error().to_string();
+  const auto& c = (*plans)[1];
+  EXPECT_TRUE(c.tls);
+  const std::string& yaml = c.files.at("conf/cassandra.yaml");
+  EXPECT_NE(yaml.find("\nclient_encryption_options:\n"
+                      "  enabled: true\n"
+                      "  optional: true\n"
+                      "  keystore: '/tmp/sluice-render-test/tls/cassandra-2.p12'\n"),
+            std::string::npos)
+      << yaml;
+  EXPECT_NE(yaml.find("  store_type: PKCS12\n"), std::string::npos);
+  EXPECT_EQ(yaml.find("require_client_auth"), std::string::npos);  // default: no client certificates
+  EXPECT_FALSE((*plans)[3].tls);  // Kafka stays plaintext
+}
+
 TEST(LocalStackPlan, CassandraOnlyWithZeroBrokers) {
   StackSettings s = three_by_three();
   s.kafka_brokers = 0;

@@ -15,10 +15,10 @@ int fail(const Error& e) {
   return 1;
 }
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   cql::SessionOptions options;
   options.contact_points = {argc > 1 ? argv[1] : "127.0.0.1"};
-  options.port = static_cast<std::uint16_t>(argc > 2 ? std::atoi(argv[2]) : 9042);
+  options.port = static_cast<std::uint16_t>(argc > 2 ? std::stoi(argv[2]) : 9042);
   options.consistency = cql::Consistency::local_quorum;
   auto connected = cql::Session::connect(options);
   if (!connected.ok()) return fail(connected.error());
@@ -71,4 +71,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(h.requests));
   }
   return rows == 1000 ? 0 : 1;
+} catch (const std::exception& e) {  // a malformed port, or out of memory
+  std::fprintf(stderr, "quickstart: %s\n", e.what());
+  return 2;
 }

@@ -60,7 +60,6 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using testing::FakePeer;
-using testing::HandshakeOptions;
 using testing::PeerConnection;
 using testing::PeerFrame;
 using testing::serve_handshake;
@@ -155,8 +154,8 @@ ConnectionSettings settings_for(const FakePeer& peer, ProtocolVersion v = Protoc
 // Connects and waits; the close handler (when given) is installed on the loop thread in
 // connect's callback, before anything can close the connection.
 Result<std::shared_ptr<AsyncConnection>> connect_sync(asio::io_context& io, ConnectionSettings s,
-                                                      std::shared_ptr<CloseWatch> close = nullptr,
-                                                      AsyncConnection::EventHandler on_event = nullptr) {
+                                                      const std::shared_ptr<CloseWatch>& close = nullptr,
+                                                      const AsyncConnection::EventHandler& on_event = nullptr) {
   auto promise = std::make_shared<std::promise<Result<std::shared_ptr<AsyncConnection>>>>();
   auto future = promise->get_future();
   AsyncConnection::connect(io, std::move(s), [promise, close, on_event](Result<std::shared_ptr<AsyncConnection>> r) {
