@@ -11,7 +11,9 @@
 #include <fmt/format.h>
 #include <random>
 #include <set>
+#include <thread>
 
+#include "cql/client/connection.h"
 #include "cql/client/policies.h"
 #include "cql/client/session.h"
 #include "cql/routing/partition_key.h"
@@ -491,6 +493,25 @@ TEST(CqlSession, UnpreparedIsPreparedAgainTransparently) {
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->size(), 1U);
   EXPECT_EQ(*r->row(0).get<std::string>(0), "after");
+}
+
+// The control connection is REGISTERed for events: a table created by another client shows up
+// in the session's schema metadata without the session asking.
+TEST(CqlSession, SchemaEventsRefreshMetadata) {
+  SLUICE_REQUIRE_CASSANDRA();
+  auto s = connect();
+  ASSERT_TRUE(s);
+  SessionKeyspace ks(*s, "events");
+  auto other = Connection::open(testing::cassandra_options());
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->query(fmt::format("CREATE TABLE {}.by_other (id int PRIMARY KEY, note text)", ks.name())).ok());
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    auto meta = s->keyspace(ks.name());
+    seen = meta && meta->tables.size() == 1 && meta->tables[0].name == "by_other" && meta->tables[0].columns.size() == 2;
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(seen) << "the SCHEMA_CHANGE event did not refresh the metadata within 5 s";
 }
 
 // A client timestamp per request, never going back: rewrites of one cell in quick succession
