@@ -34,16 +34,6 @@ constexpr std::uint8_t kFlagTracing = 0x02;
 constexpr std::uint8_t kFlagCustomPayload = 0x04;
 constexpr std::uint8_t kFlagWarning = 0x08;
 
-// A ResponseHandler around a function, for the connection's own requests (handshake, heartbeat).
-class FnHandler : public ResponseHandler {
- public:
-  explicit FnHandler(std::function<void(Result<Response>)> fn) : fn_(std::move(fn)) {}
-  void on_response(Result<Response> response) override { fn_(std::move(response)); }
-
- private:
-  std::function<void(Result<Response>)> fn_;
-};
-
 // The opcodes a server may answer a request with (EVENT comes only on stream -1).
 bool is_answer_opcode(std::uint8_t opcode) {
   switch (static_cast<Opcode>(opcode)) {
@@ -120,7 +110,7 @@ class AsyncConnection::Handshake {
   // an opcode not in `expected`) fails the connection with `what` as context.
   void step(std::string frame, std::string what, std::vector<Opcode> expected, Next next) {
     auto self = conn_.shared_from_this();
-    auto handler = std::make_shared<FnHandler>(
+    auto handler = std::make_shared<CallbackHandler>(
         [self, what = std::move(what), expected = std::move(expected), next = std::move(next)](
             Result<Response> r) {
           if (!r.ok()) return self->fail(r.error());
@@ -565,7 +555,7 @@ void AsyncConnection::on_tick() {
       last_activity_ = now;
       std::string frame;
       encode_options(version_, 0, frame);
-      auto handler = std::make_shared<FnHandler>([self = shared_from_this()](const Result<Response>& r) {
+      auto handler = std::make_shared<CallbackHandler>([self = shared_from_this()](const Result<Response>& r) {
         if (r.ok()) self->heartbeat_outstanding_ = false;
       });
       send(std::move(frame), now + settings_.heartbeat_interval * 2, std::move(handler));

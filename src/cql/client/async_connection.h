@@ -85,6 +85,17 @@ class ResponseHandler {
   virtual void on_response(Result<Response> response) = 0;
 };
 
+// A ResponseHandler around a function: for one-off requests (handshake steps, heartbeats, the
+// control thread's queries).
+class CallbackHandler : public ResponseHandler {
+ public:
+  explicit CallbackHandler(std::function<void(Result<Response>)> fn) : fn_(std::move(fn)) {}
+  void on_response(Result<Response> response) override { fn_(std::move(response)); }
+
+ private:
+  std::function<void(Result<Response>)> fn_;
+};
+
 class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
  public:
   using ConnectHandler = std::function<void(Result<std::shared_ptr<AsyncConnection>>)>;

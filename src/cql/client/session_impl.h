@@ -165,16 +165,6 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   std::atomic<bool> closed_{false};
 };
 
-// A ResponseHandler around a function.
-class CallbackHandler : public ResponseHandler {
- public:
-  explicit CallbackHandler(std::function<void(Result<Response>)> fn) : fn_(std::move(fn)) {}
-  void on_response(Result<Response> response) override { fn_(std::move(response)); }
-
- private:
-  std::function<void(Result<Response>)> fn_;
-};
-
 // A RESULT (or ERROR, or anything unexpected) as what it means.
 Result<ResultMessage> read_response(ProtocolVersion version, const Response& response, std::string_view context);
 
