@@ -476,6 +476,8 @@ Status AsyncConnection::parse_frames() {
     }
     SLUICE_TRY(dispatch(header->flags, header->stream, header->opcode, std::move(body)));
     if (closed_.load(std::memory_order_relaxed)) return ok_status();
+    // The STARTUP answer switched v5 to segments: whatever follows it is segment bytes.
+    if (segments_) return parse_frames();
   }
   return ok_status();
 }
@@ -558,7 +560,10 @@ void AsyncConnection::on_tick() {
       auto handler = std::make_shared<CallbackHandler>([self = shared_from_this()](const Result<Response>& r) {
         if (r.ok()) self->heartbeat_outstanding_ = false;
       });
-      send(std::move(frame), now + settings_.heartbeat_interval * 2, std::move(handler));
+      // A connection too full to take the heartbeat is not idle: try again at the next beat.
+      if (!send(std::move(frame), now + settings_.heartbeat_interval * 2, std::move(handler))) {
+        heartbeat_outstanding_ = false;
+      }
     }
   }
   tick_.expires_after(kTickPeriod);
