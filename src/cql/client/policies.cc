@@ -42,7 +42,6 @@ std::vector<std::uint32_t> make_query_plan(std::span<const PlanHost> hosts, std:
 }
 
 RetryAction decide_retry(const Error& error, const RetryContext& c) {
-  if (!c.was_sent) return RetryAction::retry_next;
   // Whether applying the statement twice is harmless: never for LWT or counters.
   bool may_repeat = c.idempotent && !c.conditional && !c.counter;
   switch (error.code()) {

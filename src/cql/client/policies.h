@@ -54,11 +54,11 @@ struct RetryContext {
   bool conditional = false;  // a lightweight transaction (IF ..., serial consistency)
   bool counter = false;      // a counter update or counter batch
   int retries = 0;           // retries already made for this request
-  bool was_sent = true;      // false when the request never left this client
 };
 
 // As the reference drivers decide, and stricter where the effect could double:
-//  - not sent (no connection, connection full, closed before writing): next host, always;
+//  - not sent (Errc::unavailable from the client: no connection, connection full, closed before
+//    writing): next host, always;
 //  - client-side timeout, lost connection after sending, protocol error: next host only if
 //    idempotent (the first attempt may have been applied);
 //  - Unavailable: next host, once (nothing was applied);

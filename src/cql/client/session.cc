@@ -327,7 +327,7 @@ Future<ResultSet> SessionImpl::execute(Statement s) {
   }
   params.keyspace = s.keyspace;
   RetryContext retry{.idempotent = s.idempotent, .conditional = s.serial_consistency.has_value(),
-                     .counter = s.counter, .retries = 0, .was_sent = true};
+                     .counter = s.counter, .retries = 0};
   std::string frame;
   std::optional<std::int64_t> token;
   std::string keyspace = s.keyspace.value_or(options_.keyspace);
@@ -394,7 +394,7 @@ Future<ResultSet> SessionImpl::execute(Batch b) {
   std::string frame;
   encode_batch(version_, 0, children, params, frame);
   RetryContext retry{.idempotent = b.idempotent, .conditional = b.serial_consistency.has_value(),
-                     .counter = b.type == BatchType::counter, .retries = 0, .was_sent = true};
+                     .counter = b.type == BatchType::counter, .retries = 0};
   auto exec = std::make_shared<RequestExecution>(shared_from_this(), std::move(frame),
                                                  fmt::format("BATCH of {}", children.size()),
                                                  b.timeout.value_or(options_.request_timeout), retry);
@@ -408,7 +408,7 @@ Future<PreparedStatement> SessionImpl::prepare(const std::string& cql) {
   if (closed_) return Future<PreparedStatement>::ready(Error(Errc::closed, "the session is closed"));
   std::string frame;
   encode_prepare(version_, 0, cql, "", frame);
-  RetryContext retry{.idempotent = true, .conditional = false, .counter = false, .retries = 0, .was_sent = true};
+  RetryContext retry{.idempotent = true, .conditional = false, .counter = false, .retries = 0};
   auto exec = std::make_shared<RequestExecution>(shared_from_this(), std::move(frame), cql, options_.request_timeout,
                                                  retry);
   Promise<PreparedStatement> promise;
