@@ -36,7 +36,7 @@ build-fuzz: bootstrap
 FUZZ_SECONDS ?= 15
 test: build-test build-fuzz
 	$(SLUICE_TEST) local up
-	cd build/$(PRESET_TEST) && ctest --output-on-failure --timeout 900 -LE chaos
+	cd build/$(PRESET_TEST) && CI=true ctest --output-on-failure --timeout 900 -LE chaos
 	cmake -DSLUICE_FUZZ_SECONDS=$(FUZZ_SECONDS) build/fuzz >/dev/null
 	cd build/fuzz && ctest --output-on-failure -L fuzz
 

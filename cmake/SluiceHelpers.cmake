@@ -46,3 +46,20 @@ function(sluice_test name)
     PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT} ${fixture_properties}
     DISCOVERY_TIMEOUT 60)
 endfunction()
+
+# sluice_python_crosscheck(<test name> SOURCES ... DEPS ... SCRIPT gen.py OUTPUT file ENV VAR)
+#   A cross-check against the Python cassandra-driver as one ctest test (label unit): it writes
+#   the driver's bytes with ${SLUICE_PYTHON} (the venv scripts/bootstrap makes) into OUTPUT, then
+#   runs the gtest binary with VAR=OUTPUT. A missing driver is a failure, never a skip: a
+#   cross-check that did not run proved nothing.
+function(sluice_python_crosscheck test_name)
+  cmake_parse_arguments(ARG "" "SCRIPT;OUTPUT;ENV;TARGET" "SOURCES;DEPS" ${ARGN})
+  add_executable(${ARG_TARGET} ${ARG_SOURCES})
+  sluice_apply_flags(${ARG_TARGET})
+  target_link_libraries(${ARG_TARGET} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  add_test(NAME ${test_name}
+    COMMAND sh -c "\"$1\" -c 'import cassandra' 2>/dev/null || { echo \"no cassandra-driver in $1: run scripts/bootstrap\"; exit 1; }; \
+\"$1\" \"$2\" \"$3\" || exit 1; ${ARG_ENV}=\"$3\" exec \"$4\""
+      sh ${SLUICE_PYTHON} ${ARG_SCRIPT} ${ARG_OUTPUT} $<TARGET_FILE:${ARG_TARGET}>)
+  set_tests_properties(${test_name} PROPERTIES LABELS unit TIMEOUT 300)
+endfunction()

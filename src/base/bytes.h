@@ -24,6 +24,19 @@ inline std::string_view as_chars(Bytes b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
+// Lowercase hex, two digits per byte, no separators ("00ff").
+inline std::string to_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    auto b = static_cast<unsigned char>(c);
+    out.push_back(kDigits[b >> 4U]);
+    out.push_back(kDigits[b & 0xFU]);
+  }
+  return out;
+}
+
 class ByteWriter {
  public:
   explicit ByteWriter(std::string& out) : out_(out) {}

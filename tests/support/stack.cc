@@ -57,7 +57,10 @@ Status check_index(int index) {
 }
 }  // namespace
 
-bool in_ci() { return env_or("CI", "") == "true"; }
+bool in_ci() {
+  auto ci = env_or("CI", "");
+  return ci == "true" || ci == "1";
+}
 
 std::string kafka_bootstrap() { return env_or("SLUICE_TEST_KAFKA", "127.0.0.1:9092"); }
 

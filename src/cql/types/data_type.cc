@@ -83,18 +83,6 @@ std::string join_params(const std::vector<DataType>& params, std::string_view se
   return out;
 }
 
-std::string hex_of(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size() * 2);
-  for (char c : s) {
-    auto b = static_cast<unsigned char>(c);
-    out.push_back(kHex[b >> 4U]);
-    out.push_back(kHex[b & 0xFU]);
-  }
-  return out;
-}
-
 // Collections and UDTs print frozen<...> / FrozenType(...); tuples are always frozen and
 // Cassandra prints them bare in marshal classes, so only the CQL spelling keeps their mark.
 bool freezable(TypeId id) {
@@ -179,10 +167,10 @@ std::string DataType::to_marshal_class() const {
     case TypeId::tuple:
       return std::string(kMarshalPrefix) + "TupleType(" + join_params(params, ",", &DataType::to_marshal_class) + ")";
     case TypeId::udt: {
-      body = std::string(kMarshalPrefix) + "UserType(" + udt_keyspace + "," + hex_of(udt_name);
+      body = std::string(kMarshalPrefix) + "UserType(" + udt_keyspace + "," + to_hex(udt_name);
       for (std::size_t i = 0; i < params.size(); ++i) {
         std::string field = i < udt_fields.size() ? udt_fields[i] : std::string();
-        body += "," + hex_of(field) + ":" + params[i].to_marshal_class();
+        body += "," + to_hex(field) + ":" + params[i].to_marshal_class();
       }
       body += ")";
       break;

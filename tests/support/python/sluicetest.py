@@ -24,7 +24,7 @@ def require(reachable, what, reason):
     """Fail in CI, skip elsewhere, when a server is missing."""
     if reachable:
         return
-    if os.environ.get("CI") == "true":
+    if os.environ.get("CI") in ("true", "1"):
         pytest.fail(f"{what} is not reachable and CI=true: {reason}")
     pytest.skip(f"{what} is not reachable (run `sluice local up`): {reason}")
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/bytes.h"
+
 namespace sluice::cql::testing {
 
 inline std::string from_hex(std::string_view hex) {
@@ -23,16 +25,6 @@ inline std::string from_hex(std::string_view hex) {
   return out;
 }
 
-inline std::string to_hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (char c : bytes) {
-    auto b = static_cast<unsigned char>(c);
-    out.push_back(kDigits[b >> 4U]);
-    out.push_back(kDigits[b & 0xfU]);
-  }
-  return out;
-}
+using sluice::to_hex;  // base/bytes.h
 
 }  // namespace sluice::cql::testing
