@@ -22,6 +22,7 @@ int run(int argc, char** argv) {
   sluice::app::add_local_command(app, exit_code);
   sluice::app::add_demo_command(app, exit_code);
   sluice::app::add_bench_command(app, exit_code);
+  sluice::app::add_run_commands(app, exit_code);
 
   app.parse_complete_callback([&] { sluice::init_logging(log_level); });
   CLI11_PARSE(app, argc, argv);

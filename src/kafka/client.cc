@@ -48,6 +48,11 @@ Error kafka_error(rd_kafka_resp_err_t err, std::string_view what) {
 
 }  // namespace
 
+bool is_offset_out_of_range(const Error& e) {
+  return e.detail() == static_cast<int>(RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) ||
+         e.detail() == static_cast<int>(RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE);
+}
+
 // ---- Message ----
 
 std::string_view Message::topic() const { return m_->rkt ? rd_kafka_topic_name(m_->rkt) : ""; }
@@ -64,6 +69,20 @@ std::optional<std::string_view> Message::value() const {
 std::int64_t Message::timestamp_ms() const {
   rd_kafka_timestamp_type_t type;
   return rd_kafka_message_timestamp(m_.get(), &type);
+}
+std::vector<Header> Message::headers() const {
+  std::vector<Header> out;
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(m_.get(), &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR || hdrs == nullptr) return out;
+  const char* name = nullptr;
+  const void* value = nullptr;
+  size_t size = 0;
+  for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+    Header h{name, std::nullopt};
+    if (value != nullptr) h.value = std::string_view(static_cast<const char*>(value), size);
+    out.push_back(h);
+  }
+  return out;
 }
 std::optional<Error> Message::error() const {
   if (m_->err == RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
@@ -94,6 +113,10 @@ Result<std::unique_ptr<Producer>> Producer::create(const ClientSettings& setting
   rd_kafka_conf_set_opaque(conf->get(), stats.get());
   rd_kafka_conf_set_dr_msg_cb(conf->get(), [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* s = static_cast<Stats*>(opaque);
+    if (m->_private != nullptr) {  // a record queued with a DeliveryCallback
+      std::unique_ptr<DeliveryCallback> cb(static_cast<DeliveryCallback*>(m->_private));
+      (*cb)(m->err == RD_KAFKA_RESP_ERR_NO_ERROR ? Status() : Status(kafka_error(m->err, "delivery")));
+    }
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       s->delivered.fetch_add(1, std::memory_order_relaxed);
     } else {
@@ -144,6 +167,57 @@ Status Producer::produce(std::string_view topic, std::optional<std::string_view>
   }
 }
 
+Status Producer::produce(std::string_view topic, std::optional<std::string_view> key,
+                         std::optional<std::string_view> value,
+                         const std::vector<std::pair<std::string, std::string>>& headers,
+                         DeliveryCallback on_delivery) {
+  std::string topic_name(topic);
+  std::vector<rd_kafka_vu_t> fields(5 + headers.size());
+  std::size_t n = 0;
+  fields[n].vtype = RD_KAFKA_VTYPE_TOPIC;
+  fields[n++].u.cstr = topic_name.c_str();
+  fields[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  fields[n++].u.i = RD_KAFKA_MSG_F_COPY;
+  if (value) {
+    fields[n].vtype = RD_KAFKA_VTYPE_VALUE;
+    fields[n].u.mem.ptr = const_cast<char*>(value->data());
+    fields[n++].u.mem.size = value->size();
+  }
+  if (key) {
+    fields[n].vtype = RD_KAFKA_VTYPE_KEY;
+    fields[n].u.mem.ptr = const_cast<char*>(key->data());
+    fields[n++].u.mem.size = key->size();
+  }
+  for (const auto& [name, v] : headers) {
+    fields[n].vtype = RD_KAFKA_VTYPE_HEADER;
+    fields[n].u.header.name = name.c_str();
+    fields[n].u.header.val = v.data();
+    fields[n++].u.header.size = static_cast<ssize_t>(v.size());
+  }
+  auto cb = std::make_unique<DeliveryCallback>(std::move(on_delivery));
+  fields[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  fields[n++].u.ptr = cb.get();
+  for (;;) {
+    std::unique_ptr<rd_kafka_error_t, decltype(&rd_kafka_error_destroy)> error(
+        rd_kafka_produceva(handle_.get(), fields.data(), n), &rd_kafka_error_destroy);
+    rd_kafka_resp_err_t err = error ? rd_kafka_error_code(error.get()) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      (void)cb.release();  // the delivery report owns it now
+      rd_kafka_poll(handle_.get(), 0);
+      return {};
+    }
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(handle_.get(), 100);
+      continue;
+    }
+    return kafka_error(err, fmt::format("produce to {}", topic));
+  }
+}
+
+void Producer::poll(std::chrono::milliseconds timeout) { rd_kafka_poll(handle_.get(), static_cast<int>(timeout.count())); }
+
+std::size_t Producer::queued() const { return static_cast<std::size_t>(rd_kafka_outq_len(handle_.get())); }
+
 Status Producer::flush(std::chrono::milliseconds timeout) {
   rd_kafka_resp_err_t err = rd_kafka_flush(handle_.get(), static_cast<int>(timeout.count()));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -162,20 +236,99 @@ std::uint64_t Producer::failed() const { return stats_->failed.load(); }
 
 // ---- Consumer ----
 
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+
+PartitionList make_list(const std::vector<TopicPartition>& parts) {
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())),
+                     &rd_kafka_topic_partition_list_destroy);
+  for (const auto& tp : parts) rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+  return list;
+}
+
+std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<TopicPartition> out;
+  for (int i = 0; i < list->cnt; ++i) out.push_back({list->elems[i].topic, list->elems[i].partition});
+  return out;
+}
+
+struct Consumer::Rebalance {
+  ConsumerOptions options;
+
+  // Gives partitions without a committed offset the configured start position.
+  void position_new(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* parts) const {
+    PartitionList committed(rd_kafka_topic_partition_list_copy(parts), &rd_kafka_topic_partition_list_destroy);
+    if (rd_kafka_committed(rk, committed.get(), 30000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return;  // unknown: leave the offsets INVALID, librdkafka fetches the committed offset itself
+    }
+    PartitionList by_time(rd_kafka_topic_partition_list_new(parts->cnt), &rd_kafka_topic_partition_list_destroy);
+    for (int i = 0; i < parts->cnt; ++i) {
+      auto* c = rd_kafka_topic_partition_list_find(committed.get(), parts->elems[i].topic, parts->elems[i].partition);
+      if (c == nullptr || c->offset >= 0) continue;  // has a committed offset: start there
+      switch (options.start) {
+        case ConsumerOptions::Start::earliest: parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING; break;
+        case ConsumerOptions::Start::latest: parts->elems[i].offset = RD_KAFKA_OFFSET_END; break;
+        case ConsumerOptions::Start::time:
+          rd_kafka_topic_partition_list_add(by_time.get(), parts->elems[i].topic, parts->elems[i].partition)->offset =
+              options.start_time_ms;
+          break;
+      }
+    }
+    if (by_time->cnt == 0) return;
+    if (rd_kafka_offsets_for_times(rk, by_time.get(), 30000) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    for (int i = 0; i < by_time->cnt; ++i) {
+      auto* p = rd_kafka_topic_partition_list_find(parts, by_time->elems[i].topic, by_time->elems[i].partition);
+      // No record at or after the time: start at the end (the next record produced).
+      if (p != nullptr) p->offset = by_time->elems[i].offset >= 0 ? by_time->elems[i].offset : RD_KAFKA_OFFSET_END;
+    }
+  }
+
+  static void callback(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    auto* self = static_cast<Rebalance*>(opaque);
+    bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      self->position_new(rk, parts);
+      if (cooperative) {
+        if (auto* e = rd_kafka_incremental_assign(rk, parts)) rd_kafka_error_destroy(e);
+      } else {
+        rd_kafka_assign(rk, parts);
+      }
+      if (self->options.listener != nullptr) self->options.listener->on_assigned(to_vector(parts));
+      return;
+    }
+    bool lost = rd_kafka_assignment_lost(rk) != 0;
+    if (self->options.listener != nullptr) self->options.listener->on_revoked(to_vector(parts), lost);
+    if (cooperative) {
+      if (auto* e = rd_kafka_incremental_unassign(rk, parts)) rd_kafka_error_destroy(e);
+    } else {
+      rd_kafka_assign(rk, nullptr);
+    }
+  }
+};
+
+Consumer::Consumer(detail::Handle handle, std::unique_ptr<Rebalance> rebalance)
+    : rebalance_(std::move(rebalance)), handle_(std::move(handle)) {}
+
 Result<std::unique_ptr<Consumer>> Consumer::create(const ClientSettings& settings, const std::string& group_id) {
-  auto conf = make_conf(settings, {{"group.id", group_id},
+  return create(settings, ConsumerOptions{.group_id = group_id, .fail_on_out_of_range = false});
+}
+
+Result<std::unique_ptr<Consumer>> Consumer::create(const ClientSettings& settings, const ConsumerOptions& options) {
+  auto conf = make_conf(settings, {{"group.id", options.group_id},
                                    {"enable.auto.commit", "false"},
                                    {"enable.auto.offset.store", "false"},
-                                   {"auto.offset.reset", "earliest"},
+                                   {"auto.offset.reset", options.fail_on_out_of_range ? "error" : "earliest"},
                                    {"partition.assignment.strategy", "cooperative-sticky"},
                                    {"enable.partition.eof", "false"}});
   if (!conf.ok()) return conf.error();
+  auto rebalance = std::make_unique<Rebalance>(Rebalance{options});
+  rd_kafka_conf_set_opaque(conf->get(), rebalance.get());
+  rd_kafka_conf_set_rebalance_cb(conf->get(), &Rebalance::callback);
   char errstr[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr, sizeof(errstr));
   if (rk == nullptr) return Error(Errc::invalid_argument, fmt::format("kafka consumer: {}", errstr));
   (void)conf->release();
   rd_kafka_poll_set_consumer(rk);
-  return std::unique_ptr<Consumer>(new Consumer(detail::Handle(rk)));
+  return std::unique_ptr<Consumer>(new Consumer(detail::Handle(rk), std::move(rebalance)));
 }
 
 Consumer::~Consumer() { close(); }
@@ -217,6 +370,65 @@ Status Consumer::commit(const std::map<std::pair<std::string, std::int32_t>, std
     }
   }
   return {};
+}
+
+Status Consumer::commit_next(const std::vector<std::pair<TopicPartition, std::int64_t>>& next_offsets, bool async) {
+  if (next_offsets.empty()) return {};
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())),
+                     &rd_kafka_topic_partition_list_destroy);
+  for (const auto& [tp, next] : next_offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = next;
+  }
+  auto err = rd_kafka_commit(handle_.get(), list.get(), async ? 1 : 0);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return kafka_error(err, "commit");
+  if (async) return {};
+  for (int i = 0; i < list->cnt; ++i) {
+    if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return kafka_error(list->elems[i].err, fmt::format("commit {}[{}]", list->elems[i].topic, list->elems[i].partition));
+    }
+  }
+  return {};
+}
+
+Status Consumer::pause(const std::vector<TopicPartition>& partitions) {
+  auto list = make_list(partitions);
+  auto err = rd_kafka_pause_partitions(handle_.get(), list.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return kafka_error(err, "pause");
+  return {};
+}
+
+Status Consumer::resume(const std::vector<TopicPartition>& partitions) {
+  auto list = make_list(partitions);
+  auto err = rd_kafka_resume_partitions(handle_.get(), list.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return kafka_error(err, "resume");
+  return {};
+}
+
+std::vector<TopicPartition> Consumer::assignment() const {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(handle_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR || raw == nullptr) return {};
+  PartitionList list(raw, &rd_kafka_topic_partition_list_destroy);
+  return to_vector(list.get());
+}
+
+std::vector<PartitionLag> Consumer::lag() const {
+  std::vector<PartitionLag> out;
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(handle_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR || raw == nullptr) return out;
+  PartitionList list(raw, &rd_kafka_topic_partition_list_destroy);
+  rd_kafka_position(handle_.get(), list.get());
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& e = list->elems[i];
+    PartitionLag l{{e.topic, e.partition}, e.offset >= 0 ? e.offset : -1, -1};
+    std::int64_t low = 0, high = 0;
+    if (rd_kafka_get_watermark_offsets(handle_.get(), e.topic, e.partition, &low, &high) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        high >= 0) {
+      l.high_watermark = high;
+    }
+    out.push_back(l);
+  }
+  return out;
 }
 
 Result<std::vector<std::int64_t>> Consumer::committed(const std::string& topic, std::int32_t partitions,

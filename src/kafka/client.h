@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -38,6 +39,21 @@ struct MessageDeleter {
 using Handle = std::unique_ptr<rd_kafka_s, HandleDeleter>;
 }  // namespace detail
 
+// True for the error a consumer reports when its position is out of range (records deleted by
+// retention before they were read) and auto.offset.reset is "error".
+bool is_offset_out_of_range(const Error& e);
+
+struct TopicPartition {
+  std::string topic;
+  std::int32_t partition = 0;
+  auto operator<=>(const TopicPartition&) const = default;
+};
+
+struct Header {
+  std::string_view name;
+  std::optional<std::string_view> value;  // nullopt: a null header value
+};
+
 // One consumed record (or a consumer-side error). Owns librdkafka's message until destroyed.
 class Message {
  public:
@@ -48,6 +64,7 @@ class Message {
   std::optional<std::string_view> key() const;    // nullopt: null key
   std::optional<std::string_view> value() const;  // nullopt: tombstone
   std::int64_t timestamp_ms() const;              // -1 if not available
+  std::vector<Header> headers() const;            // in record order; views valid while the Message lives
   // Errors delivered as messages (partition EOF is filtered out by the consumer).
   std::optional<Error> error() const;
 
@@ -71,6 +88,16 @@ class Producer {
   // last flush (how many, and the first reason), or if the timeout passed first.
   Status flush(std::chrono::milliseconds timeout);
 
+  // Queues one record with headers; `on_delivery` runs once with its outcome, on the thread that
+  // calls poll(), flush() or produce(). Returns an error (and never calls on_delivery) when the
+  // record could not be queued.
+  using DeliveryCallback = std::function<void(Status)>;
+  Status produce(std::string_view topic, std::optional<std::string_view> key, std::optional<std::string_view> value,
+                 const std::vector<std::pair<std::string, std::string>>& headers, DeliveryCallback on_delivery);
+  // Serves delivery reports for up to `timeout`.
+  void poll(std::chrono::milliseconds timeout);
+  std::size_t queued() const;  // records not yet acknowledged or failed
+
   std::uint64_t delivered() const;
   std::uint64_t failed() const;
 
@@ -81,8 +108,39 @@ class Producer {
   detail::Handle handle_;
 };
 
+// Told about partitions a consumer gains and loses. Runs inside Consumer::poll, on its thread.
+class RebalanceListener {
+ public:
+  virtual ~RebalanceListener() = default;
+  // Partitions newly assigned (already positioned: their committed offset, or the start position).
+  virtual void on_assigned(const std::vector<TopicPartition>& partitions) = 0;
+  // Partitions about to be taken away. Not lost: the listener may still commit their offsets
+  // (flush, then commit, then return). Lost: another member may own them already; commit nothing.
+  virtual void on_revoked(const std::vector<TopicPartition>& partitions, bool lost) = 0;
+};
+
+struct ConsumerOptions {
+  std::string group_id;
+  RebalanceListener* listener = nullptr;  // not owned; must outlive the consumer
+  // Where a partition starts when the group has no committed offset for it.
+  enum class Start { earliest, latest, time } start = Start::earliest;
+  std::int64_t start_time_ms = 0;  // Start::time: the first record at or after it
+  // An offset that is out of range (deleted by retention) stops consumption with an error
+  // instead of jumping silently (auto.offset.reset=error). false: earliest.
+  bool fail_on_out_of_range = true;
+};
+
+struct PartitionLag {
+  TopicPartition partition;
+  std::int64_t position = -1;        // next offset to read; -1 unknown
+  std::int64_t high_watermark = -1;  // -1 unknown
+};
+
 class Consumer {
  public:
+  // A member of a consumer group with cooperative-sticky assignment. Offsets are committed only
+  // by commit().
+  static Result<std::unique_ptr<Consumer>> create(const ClientSettings& settings, const ConsumerOptions& options);
   // A member of consumer group `group_id`; offsets are committed only by commit().
   // auto.offset.reset defaults to earliest.
   static Result<std::unique_ptr<Consumer>> create(const ClientSettings& settings, const std::string& group_id);
@@ -90,11 +148,20 @@ class Consumer {
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
+  // Topic names, or regular expressions starting with ^ (librdkafka matches them against every
+  // topic and follows new ones).
   Status subscribe(const std::vector<std::string>& topics);
   // The next record, or nullopt when none arrived within the timeout.
   std::optional<Message> poll(std::chrono::milliseconds timeout);
   // Commits "next offset to read" = offset + 1 for each (topic, partition) given, synchronously.
   Status commit(const std::map<std::pair<std::string, std::int32_t>, std::int64_t>& last_processed);
+  // Commits "next offset to read" for each partition given; async: returns before the broker answers.
+  Status commit_next(const std::vector<std::pair<TopicPartition, std::int64_t>>& next_offsets, bool async);
+  Status pause(const std::vector<TopicPartition>& partitions);
+  Status resume(const std::vector<TopicPartition>& partitions);
+  std::vector<TopicPartition> assignment() const;
+  // Positions and high watermarks as librdkafka last saw them (no request).
+  std::vector<PartitionLag> lag() const;
   // The group's committed offsets ("next offset to read") for partitions 0..partitions-1 of
   // `topic`; -1 for a partition with no committed offset.
   Result<std::vector<std::int64_t>> committed(const std::string& topic, std::int32_t partitions,
@@ -106,7 +173,9 @@ class Consumer {
   void close();
 
  private:
-  explicit Consumer(detail::Handle handle) : handle_(std::move(handle)) {}
+  struct Rebalance;
+  explicit Consumer(detail::Handle handle, std::unique_ptr<Rebalance> rebalance);
+  std::unique_ptr<Rebalance> rebalance_;
   detail::Handle handle_;
   bool closed_ = false;
 };

@@ -1,0 +1,176 @@
+"""Why: `sluice run` is the product's first promise — records in topics land as rows in tables as
+the pipeline file says. Each test runs the binary as a user does, produces with confluent-kafka
+and reads the tables back with the Python cassandra-driver, comparing against what the input
+says the rows must be: values, TTL() and WRITETIME()."""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support", "python"))
+import sinkharness  # noqa: E402
+import sluicetest  # noqa: E402
+from sinkharness import ms_of  # noqa: E402
+
+BASE_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+
+
+def setup(session, kafka, partitions=3):
+    ks = sluicetest.unique_name("sink")
+    session.execute(f"CREATE KEYSPACE {ks} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}")
+    topic = ks.replace("_", "-")
+    kafka.create_topic(topic, partitions)
+    return ks, topic
+
+
+def pipeline(ks, topic, sinks, extra="", name=None):
+    host, port = sluicetest.cassandra_contact()
+    return sinkharness.write_pipeline(f"""name: {name or ks}
+kafka:
+  bootstrap_servers: "{sluicetest.kafka_bootstrap()}"
+cassandra:
+  contact_points: [{host}]
+  port: {port}
+  keyspace: {ks}
+sources:
+  - name: src
+    topics: [{topic}]
+    key_format: json
+sinks:
+{sinks}
+admin: {{listen: "127.0.0.1:0"}}
+{extra}""")
+
+
+def run_until_committed(ks, topic, path, kafka, tmp_path, group=None):
+    proc = sinkharness.Sluice(path, str(tmp_path / "sluice.log")).start()
+    try:
+        sinkharness.wait_committed(kafka, group or f"sluice-{ks}", topic, timeout=180, process=proc)
+    finally:
+        code = proc.stop()
+    print(proc.output()[-3000:])
+    assert code == 0, proc.output()[-3000:]
+    return proc
+
+
+def test_every_mapping_feature_lands_as_the_input_says(tmp_path):
+    cluster, session = sluicetest.cassandra_session()
+    kafka = sinkharness.Kafka()
+    ks, topic = setup(session, kafka)
+    session.execute(f"""CREATE TABLE {ks}.readings (sensor text, ts timestamp, temp double, note text,
+        tags list<text>, site text, trace text, src_topic text, src_partition int, src_offset bigint,
+        rec_ts timestamp, seen timestamp, PRIMARY KEY (sensor, ts))""")
+    session.execute(f"CREATE TABLE {ks}.latest (sensor text PRIMARY KEY, temp double, ts timestamp)")
+    session.execute(f"CREATE TABLE {ks}.expiring (sensor text, ts timestamp, temp double, PRIMARY KEY (sensor, ts))")
+    session.execute(f"CREATE TABLE {ks}.per_record_ttl (sensor text PRIMARY KEY, temp double)")
+    sinks = """  - from: src
+    table: readings
+    mapping: {sensor: value.sensor, ts: value.ts, temp: value.temp, note: value.meta.note, tags: value.tags,
+              site: key.site, trace: header.trace, src_topic: topic, src_partition: partition,
+              src_offset: offset, rec_ts: timestamp, seen: now()}
+    ttl: 1d
+  - from: src
+    table: latest
+    mapping: "sensor=key.sensor, temp=value.temp, ts=value.ts"
+    writetime: {field: value.ts, unit: milliseconds}
+  - from: src
+    table: expiring
+    mapping: {sensor: value.sensor, ts: value.ts, temp: value.temp}
+    ttl: {expire_after: 400d, from: value.evt}
+  - from: src
+    table: per_record_ttl
+    mapping: {sensor: key.sensor, temp: value.temp}
+    ttl: {field: value.__ttl, unit: seconds}
+"""
+    now_ms = int(time.time() * 1000)
+    records = []
+    model = {}
+    # 60 readings over 3 sensors; each sensor's records go to one partition (by key).
+    for i in range(60):
+        s = f"s{i % 3}"
+        ts = BASE_MS + i * 1000
+        # evt is the event time the expiring table keeps 400 days from; every 7th is 401 days old.
+        evt = now_ms - 401 * 86400 * 1000 if i % 7 == 0 else now_ms - 1000 * i
+        value = {"sensor": s, "ts": ts, "evt": evt, "temp": 20 + i / 4, "meta": {"note": f"n{i}"},
+                 "tags": ["a", str(i)], "__ttl": 3600 + i}
+        records.append({"key": json.dumps({"sensor": s, "site": "paris"}), "value": json.dumps(value),
+                        "partition": i % 3, "timestamp": BASE_MS + 500 + i, "headers": [("trace", f"t{i}".encode())]})
+        model[(s, ts)] = (i, value)
+    # A key-only record (no non-key field) deletes s0's row in `latest`; a null temp is unset.
+    records.append({"key": json.dumps({"sensor": "s1"}), "value": json.dumps({"sensor": "s1", "ts": BASE_MS + 62000, "evt": now_ms, "temp": None}),
+                    "partition": 1, "timestamp": BASE_MS + 99_000})
+    records.append({"key": json.dumps({"sensor": "s0"}), "value": json.dumps({"sensor": "s0", "ts": BASE_MS + 90_000, "evt": now_ms}),
+                    "partition": 0, "timestamp": BASE_MS + 100_000})
+    positions = kafka.produce(topic, records)
+    path = pipeline(ks, topic, sinks, "error_policy: none")
+    run_until_committed(ks, topic, path, kafka, tmp_path)
+
+    # readings: every record, every expression, TTL 1 day, writetime = record time * 1000 + offset % 1000.
+    rows = {(r.sensor, ms_of(r.ts)): r for r in session.execute(
+        f"SELECT sensor, ts, temp, note, tags, site, trace, src_topic, src_partition, src_offset, rec_ts, seen, "
+        f"TTL(temp) AS ttl, WRITETIME(temp) AS wt FROM {ks}.readings")}
+    assert len(rows) == 62
+    for (s, ts), (i, value) in model.items():
+        r = rows[(s, ts)]
+        part, off = positions[i]
+        assert r.temp == value["temp"] and r.note == f"n{i}" and r.tags == ["a", str(i)]
+        assert r.site == "paris" and r.trace == f"t{i}" and r.src_topic == topic
+        assert (r.src_partition, r.src_offset) == (part, off)
+        assert ms_of(r.rec_ts) == BASE_MS + 500 + i
+        assert abs(ms_of(r.seen) - now_ms) < 600_000
+        assert 86400 - 600 < r.ttl <= 86400
+        assert r.wt == (BASE_MS + 500 + i) * 1000 + off % 1000
+    # the record with a null temp: unset, so no cell at all (not a tombstone, nothing to read)
+    null_row = rows[("s1", BASE_MS + 62_000)]
+    assert null_row.temp is None and null_row.wt is None
+
+    # latest: one row per sensor, the newest by the writetime field; the last records of s0 and s1
+    # have no temp (unset), so temp stays from the record before.
+    latest = {r.sensor: r for r in session.execute(f"SELECT sensor, temp, ts, WRITETIME(ts) AS wt FROM {ks}.latest")}
+    assert set(latest) == {"s0", "s1", "s2"}
+    assert latest["s2"].temp == 20 + 59 / 4 and ms_of(latest["s2"].ts) == BASE_MS + 59000
+    assert latest["s1"].temp == 20 + 58 / 4 and ms_of(latest["s1"].ts) == BASE_MS + 62000
+    assert latest["s0"].temp == 20 + 57 / 4 and ms_of(latest["s0"].ts) == BASE_MS + 90000
+    assert latest["s1"].wt == (BASE_MS + 62000) * 1000 + positions[60][1] % 1000
+
+    # expiring: TTL = event time + 400 days - now; events older than 400 days are skipped.
+    expiring = {(r.sensor, ms_of(r.ts)): r.ttl for r in session.execute(f"SELECT sensor, ts, TTL(temp) AS ttl FROM {ks}.expiring")}
+    assert set(expiring) == {k for k, (i, v) in model.items() if i % 7 != 0}
+    for k, ttl in expiring.items():
+        want = (model[k][1]["evt"] + 400 * 86400 * 1000 - now_ms) / 1000
+        assert want - 600 < ttl <= want + 1, (k, ttl, want)
+    # per_record_ttl maps only temp besides the key: the records without temp are key-only and
+    # delete their sensor's row; s2's row has the TTL of its last record's __ttl.
+    ttls = {r.sensor: r.ttl for r in session.execute(f"SELECT sensor, TTL(temp) AS ttl FROM {ks}.per_record_ttl")}
+    assert set(ttls) == {"s2"}
+    assert 3600 + 59 - 600 < ttls["s2"] <= 3600 + 59
+    cluster.shutdown()
+
+
+def test_check_reports_every_problem_with_its_line(tmp_path):
+    cluster, session = sluicetest.cassandra_session()
+    kafka = sinkharness.Kafka()
+    ks, topic = setup(session, kafka, partitions=1)
+    session.execute(f"CREATE TABLE {ks}.t (id text, ts timestamp, v double, PRIMARY KEY (id, ts))")
+    bad = pipeline(ks, topic, """  - from: src
+    table: t
+    mapping: {ts: value.ts, v: topic, nope: value.x}
+  - from: src
+    table: missing_table
+    mapping: {id: value.id}
+""", "error_policy: none")
+    out = sinkharness.subprocess.run([sinkharness.SLUICE, "check", bad], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1, out
+    for expected in [f"{bad}:15: table {ks}.t, column nope: no such column",
+                     f"table {ks}.t, column id: primary key column (partition_key) is not mapped",
+                     f"table {ks}.t, column v: 'topic' cannot fill a double column",
+                     f"{bad}:16: table {ks}.missing_table does not exist"]:
+        assert expected in out.stderr, out.stderr
+    good = pipeline(ks, topic, """  - from: src
+    table: t
+    mapping: {id: value.id, ts: value.ts, v: value.v}
+""", "error_policy: none")
+    out = sinkharness.subprocess.run([sinkharness.SLUICE, "check", good], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert f"INSERT INTO {ks}.t (id, ts, v) VALUES (?, ?, ?) USING TIMESTAMP ?" in out.stdout
+    cluster.shutdown()
