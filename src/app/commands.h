@@ -9,6 +9,6 @@ namespace sluice::app {
 void add_local_command(CLI::App& app, int& exit_code);
 void add_demo_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
-void add_run_commands(CLI::App& app, int& exit_code);  // run, check, import-connect
+void add_run_commands(CLI::App& app, int& exit_code);  // run, check, dlq, import-connect
 
 }  // namespace sluice::app

@@ -1,4 +1,5 @@
-// `sluice run pipeline.yaml`, `sluice check pipeline.yaml` and `sluice import-connect connector.json`.
+// `sluice run pipeline.yaml`, `sluice check pipeline.yaml`, `sluice dlq list|redrive pipeline.yaml` and
+// `sluice import-connect connector.json`.
 //
 // run: starts the sink pipeline (src/sink) and the admin endpoints (/metrics, /health, /ready),
 // runs until SIGINT or SIGTERM, then drains, commits and leaves the group. Exit 0 after a clean
@@ -21,6 +22,7 @@
 #include "metrics/registry.h"
 #include "sink/connections.h"
 #include "sink/pipeline.h"
+#include "sink/redrive.h"
 
 namespace sluice::app {
 
@@ -103,6 +105,54 @@ int run(const std::string& file) {
   return 0;
 }
 
+// Connects to the pipeline's Cassandra for the dlq commands.
+Result<std::pair<config::Pipeline, std::shared_ptr<cql::Session>>> open_pipeline(const std::string& file) {
+  auto pipeline = config::load_pipeline(file);
+  if (!pipeline.ok()) return pipeline.error();
+  auto options = sink::session_options(*pipeline);
+  if (!options.ok()) return options.error();
+  auto session = cql::Session::connect(std::move(*options));
+  if (!session.ok()) return Error(session.error().code(), "cassandra: " + session.error().message());
+  return std::make_pair(std::move(*pipeline), std::move(*session));
+}
+
+int dlq_list(const std::string& file, const std::string& error_class, std::size_t limit) {
+  auto opened = open_pipeline(file);
+  if (!opened.ok()) {
+    std::cerr << opened.error().message() << "\n";
+    return 1;
+  }
+  auto& [pipeline, session] = *opened;
+  auto rows = sink::list_dead_letters(pipeline, *session, error_class, limit);
+  if (!rows.ok()) {
+    std::cerr << rows.error().message() << "\n";
+    return 1;
+  }
+  for (const auto& r : *rows) {
+    std::cout << fmt::format("{}\t{}[{}]@{}\t{}\n", r.error_class, r.topic, r.partition, r.offset, r.error_message);
+  }
+  std::cerr << fmt::format("{} dead letter(s){}\n", rows->size(), rows->size() == limit ? " (limit reached)" : "");
+  return 0;
+}
+
+int dlq_redrive(const std::string& file, const std::string& error_class) {
+  auto opened = open_pipeline(file);
+  if (!opened.ok()) {
+    std::cerr << opened.error().message() << "\n";
+    return 1;
+  }
+  auto& [pipeline, session] = *opened;
+  auto report = sink::redrive_dead_letters(pipeline, *session, error_class);
+  if (!report.ok()) {
+    std::cerr << report.error().message() << "\n";
+    return 1;
+  }
+  for (const auto& f : report->failures) std::cerr << "still failing: " << f << "\n";
+  std::cout << fmt::format("redrive {}: {} landed, {} still failing\n", error_class, report->landed,
+                           report->failed_again);
+  return report->failed_again == 0 ? 0 : 2;
+}
+
 int import_connect(const std::string& file, const std::string& out_file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -143,6 +193,22 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   i->add_option("connector", connect_file, "The connector configuration")->required();
   i->add_option("-o,--output", connect_out, "Write the pipeline file here (default: standard output)");
   i->callback([&exit_code] { exit_code = import_connect(connect_file, connect_out); });
+
+  static std::string dlq_file, dlq_class;
+  static std::size_t dlq_limit = 1000;
+  auto* dlq = app.add_subcommand("dlq", "Dead letters in the pipeline's dead-letter table");
+  dlq->require_subcommand(1);
+  auto* list = dlq->add_subcommand("list", "List dead letters (class, source, reason)");
+  list->add_option("pipeline", dlq_file, "The pipeline file")->required();
+  list->add_option("--error", dlq_class, "Only this class: decode, convert, mapping, write");
+  list->add_option("--limit", dlq_limit, "At most this many")->capture_default_str();
+  list->callback([&exit_code] { exit_code = dlq_list(dlq_file, dlq_class, dlq_limit); });
+  auto* redrive = dlq->add_subcommand("redrive",
+                                      "Re-process the dead letters of one class with the pipeline file as it is now; "
+                                      "those that land are removed (exit 2 if some still fail)");
+  redrive->add_option("pipeline", dlq_file, "The pipeline file")->required();
+  redrive->add_option("--error", dlq_class, "The class: decode, convert, mapping, write")->required();
+  redrive->callback([&exit_code] { exit_code = dlq_redrive(dlq_file, dlq_class); });
 }
 
 }  // namespace sluice::app

@@ -438,13 +438,14 @@ void apply_logical(const Json& obj, Node& node) {
     if (node.type != Type::bytes && node.type != Type::fixed) return;
     const Json* pj = obj.get("precision");
     const Json* sj = obj.get("scale");
-    const auto precision = pj != nullptr ? pj->integer() : std::nullopt;
-    const auto scale = sj != nullptr ? sj->integer() : std::optional<std::int64_t>(0);
-    if (!precision || !scale || *precision <= 0 || *scale < 0 || *scale > *precision) return;
-    if (node.type == Type::fixed && *precision > max_decimal_precision(node.size)) return;
-    if (*scale > std::numeric_limits<std::int32_t>::max()) return;
+    // (value_or rather than optionals: gcc -O2 warns about them here, wrongly)
+    const std::int64_t precision = pj != nullptr ? pj->integer().value_or(0) : 0;
+    const std::int64_t scale = sj != nullptr ? sj->integer().value_or(-1) : 0;
+    if (precision <= 0 || scale < 0 || scale > precision) return;
+    if (node.type == Type::fixed && precision > max_decimal_precision(node.size)) return;
+    if (scale > std::numeric_limits<std::int32_t>::max()) return;
     node.logical = decimal_name;
-    node.scale = static_cast<std::int32_t>(*scale);
+    node.scale = static_cast<std::int32_t>(scale);
     return;
   }
   for (const auto& rule : logical_types) {

@@ -23,7 +23,7 @@ def setup(session, kafka, partitions=3):
     return ks, topic
 
 
-def pipeline(ks, topic, sinks, extra="", name=None):
+def pipeline(ks, topic, sinks, extra="", name=None, source_extra=""):
     host, port = sluicetest.cassandra_contact()
     return sinkharness.write_pipeline(f"""name: {name or ks}
 kafka:
@@ -36,7 +36,7 @@ sources:
   - name: src
     topics: [{topic}]
     key_format: json
-sinks:
+{source_extra}sinks:
 {sinks}
 admin: {{listen: "127.0.0.1:0"}}
 {extra}""")
@@ -173,4 +173,88 @@ def test_check_reports_every_problem_with_its_line(tmp_path):
     out = sinkharness.subprocess.run([sinkharness.SLUICE, "check", good], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert f"INSERT INTO {ks}.t (id, ts, v) VALUES (?, ?, ?) USING TIMESTAMP ?" in out.stdout
+    cluster.shutdown()
+
+
+def test_poison_records_reach_the_dead_letters_and_redrive_lands_them_after_a_fix(tmp_path):
+    """1% poison of every class among valid records: every poison record is a dead letter (topic
+    and table) with the right class and source position, every valid record is a row, and every
+    offset is committed. Then the mapping is fixed and `sluice dlq redrive` lands the ones the fix
+    cures, leaving the others."""
+    cluster, session = sluicetest.cassandra_session()
+    kafka = sinkharness.Kafka()
+    ks, topic = setup(session, kafka)
+    session.execute(f"CREATE TABLE {ks}.readings (sensor text, ts timestamp, temp double, PRIMARY KEY (sensor, ts))")
+    n = 5000
+    records, classes = [], {}
+    for i in range(n):
+        v = {"sensor": f"s{i % 50}", "ts": BASE_MS + i, "temp": i / 10}
+        kind = None
+        if i % 100 == 13:
+            kind, body = "decode", b'{"sensor": "s1", "ts": 1, "temp": '  # truncated JSON
+        elif i % 100 == 37:
+            kind, body = "convert", json.dumps({**v, "ts": "2026/01/01 %02d:%02d:%02d" % (i // 3600, i // 60 % 60, i % 60)}).encode()
+        elif i % 100 == 59:
+            kind, body = "mapping", json.dumps({"ts": BASE_MS + i, "temp": 1.0}).encode()  # no sensor
+        elif i % 100 == 83:
+            kind, body = "write", json.dumps({**v, "sensor": "x" * 70000}).encode()  # key over 64 KiB
+        else:
+            body = json.dumps(v).encode()
+        records.append({"key": json.dumps({"sensor": v["sensor"]}), "value": body, "timestamp": BASE_MS + 10 + i,
+                        "headers": [("origin", b"test")]})
+        if kind:
+            classes[i] = kind
+    positions = kafka.produce(topic, records)
+    dlq_topic = topic + "-dlq"
+    kafka.create_topic(dlq_topic, 1)
+    sink = """  - from: src
+    table: readings
+    mapping: {sensor: value.sensor, ts: value.ts, temp: value.temp}
+"""
+    extra = f"dead_letters: {{topic: {dlq_topic}, table: dead_letters}}\n"
+    run_until_committed(ks, topic, pipeline(ks, topic, sink, extra), kafka, tmp_path)
+
+    rows = {(r.sensor, ms_of(r.ts)): r.temp for r in session.execute(f"SELECT sensor, ts, temp FROM {ks}.readings")}
+    valid = {(f"s{i % 50}", BASE_MS + i): i / 10 for i in range(n) if i not in classes}
+    assert rows == valid
+
+    by_position = {positions[i]: (i, c) for i, c in classes.items()}
+    letters = kafka.read_all(dlq_topic)
+    assert len(letters) == len(classes)
+    for m in letters:
+        h = {k: v.decode() for k, v in m.headers()}
+        i, c = by_position[(int(h["sluice.source.partition"]), int(h["sluice.source.offset"]))]
+        assert h["sluice.error.class"] == c, (i, h)
+        assert h["sluice.source.topic"] == topic and h["origin"] == "test"
+        assert m.value() == records[i]["value"] and m.key() == records[i]["key"].encode()
+        assert h["sluice.error.message"]
+    table = {(r.topic, r.partition, r.offset): r for r in session.execute(
+        f"SELECT error_class, topic, partition, offset, value, error_message FROM {ks}.dead_letters")}
+    assert {(topic,) + positions[i] for i in classes} == set(table)
+    for i, c in classes.items():
+        r = table[(topic,) + positions[i]]
+        assert r.error_class == c and r.value == records[i]["value"]
+    assert "truncated" in table[(topic,) + positions[13]].error_message.lower() or table[(topic,) + positions[13]].error_message
+
+    # The fix: the convert failures were timestamps in another format. Redrive them and the
+    # mapping failures (still failing: no sensor) and check what moved.
+    fixed = pipeline(ks, topic, sink, extra, source_extra="    time: {timestamp_format: \"%Y/%m/%d %H:%M:%S\"}\n")
+    out = sinkharness.subprocess.run([sinkharness.SLUICE, "dlq", "redrive", fixed, "--error", "convert"],
+                                     capture_output=True, text=True, timeout=120)
+    converts = [i for i, c in classes.items() if c == "convert"]
+    assert out.returncode == 0, out.stderr
+    assert f"{len(converts)} landed, 0 still failing" in out.stdout
+    out = sinkharness.subprocess.run([sinkharness.SLUICE, "dlq", "redrive", fixed, "--error", "mapping"],
+                                     capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "0 landed" in out.stdout, out
+    out = sinkharness.subprocess.run([sinkharness.SLUICE, "dlq", "list", fixed], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0
+    listed = [line.split("\t")[0] for line in out.stdout.splitlines()]
+    assert sorted(listed) == sorted(c for c in classes.values() if c != "convert")
+    for i in converts:
+        want = BASE_MS + i * 1000  # the poison wrote 2026-01-01 plus i seconds, in UTC
+        got = list(session.execute(f"SELECT temp, WRITETIME(temp) AS wt FROM {ks}.readings WHERE sensor = %s AND ts = %s",
+                                   (f"s{i % 50}", want)))
+        assert len(got) == 1 and got[0].temp == i / 10
+        assert got[0].wt == (BASE_MS + 10 + i) * 1000 + positions[i][1] % 1000  # as if it had landed the first time
     cluster.shutdown()
