@@ -66,7 +66,12 @@ clean:
 
 # CQL client benchmark: sluice's driver vs latte vs the Python driver (bench/README.md);
 # restrict with e.g. BENCH_ARGS="--clients sluice,latte --workloads insert".
-.PHONY: bench-cql
+.PHONY: bench-cql bench-sink
 bench-cql:
 	bench/setup
 	bench/cql/run $(BENCH_ARGS)
+
+# Sink benchmark: sluice run catching up on a pre-loaded topic vs latte (bench/README.md).
+bench-sink:
+	bench/setup
+	bench/sink/run $(BENCH_ARGS)

@@ -130,8 +130,32 @@ void add_local_command(CLI::App& app, int& exit_code) {
     exit_code = report(Error(Errc::io, "cannot run tail"));
   });
 
-  // Each subcommand takes it (not `local` itself), so it may come anywhere after the subcommand.
-  for (auto* sub : {up, down, status, logs}) {
+  // One node, for tests of a node dying: the stack's options must be those it was started with.
+  auto* kill = local->add_subcommand("kill", "SIGKILL one node (a crash): cassandra-1, kafka-1, ...");
+  kill->add_option("node", opts->node, "The node's name")->required();
+  kill->callback([opts, &exit_code] {
+    localstack::LocalStack stack(settings_from(*opts));
+    exit_code = report(stack.kill(opts->node, std::cout));
+  });
+  auto* start = local->add_subcommand("start", "Start one node again on its data and wait until it is ready");
+  start->add_option("node", opts->node, "The node's name")->required();
+  start->callback([opts, &exit_code] {
+    localstack::LocalStack stack(settings_from(*opts));
+    exit_code = report(stack.start(opts->node, std::cout));
+  });
+
+  // Each subcommand takes these (not `local` itself), so they may come anywhere after it; kill and
+  // start take the layout options too, since they must describe the stack as it was started.
+  for (auto* sub : {kill, start}) {
+    sub->add_option("--cassandra-nodes", opts->cassandra_nodes, "Cassandra nodes the stack has");
+    sub->add_option("--kafka-brokers", opts->kafka_brokers, "Kafka brokers the stack has");
+    sub->add_option("--address-prefix", opts->address_prefix, "Node i listens on <prefix>i");
+    sub->add_option("--cql-port", opts->cql_port, "Cassandra native protocol port");
+    sub->add_option("--kafka-port", opts->kafka_port, "Kafka client port");
+    sub->add_option("--jmx-port", opts->jmx_port, "First Cassandra JMX port");
+    sub->add_option("--timeout", opts->timeout, "Seconds to wait for readiness");
+  }
+  for (auto* sub : {up, down, status, logs, kill, start}) {
     sub->add_option("--home", opts->home, "State directory (overrides $SLUICE_HOME)");
   }
 }

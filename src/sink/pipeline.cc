@@ -41,6 +41,7 @@ struct SinkPipeline::Metrics {
   metrics::Gauge* window = nullptr;
   metrics::Gauge* paused = nullptr;
   metrics::GaugeFamily* lag = nullptr;
+  metrics::Histogram* end_to_end = nullptr;
 
   metrics::Counter& records_of(std::string_view topic) {
     auto it = records.find(topic);
@@ -169,6 +170,11 @@ Result<std::unique_ptr<SinkPipeline>> SinkPipeline::start(config::Pipeline pipel
     m->in_flight = &registry->gauge("sluice_write_requests_in_flight", "Write requests outstanding to Cassandra");
     m->window = &registry->gauge("sluice_write_window", "The adaptive limit on write requests in flight");
     m->paused = &registry->gauge("sluice_consumption_paused", "1 while consumption is paused for backpressure");
+    m->end_to_end = &registry->histogram(
+        "sluice_end_to_end_latency_seconds",
+        "From a record's Kafka timestamp to Cassandra acknowledging its row (produce, broker, poll, write)", {},
+        {0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01, 0.0125, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075,
+         0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30, 60});
     m->lag = &registry->gauge_family("sluice_consumer_lag", "Records in Kafka not yet read, per assigned partition", {"topic", "partition"});
     p->metrics_ = std::move(m);
   }
@@ -245,6 +251,7 @@ void SinkPipeline::process(kafka::Message message) {
   const std::uint64_t chunk = open_chunk_;
   auto& records = chunk_records_.back().messages;
   tracker_.record(chunk, tp, message.offset(), owner->second);
+  delivered_.insert(tp);
   ++stats_.records;
   const auto index = static_cast<std::uint32_t>(records.size());
   records.push_back(std::move(message));
@@ -307,6 +314,13 @@ void SinkPipeline::handle(std::vector<Writer::Outcome>& outcomes) {
         t.rows->inc(o.rows.size());
         t.latency->observe(std::chrono::duration<double>(o.latency).count());
         t.batch_rows->observe(static_cast<double>(o.batch_rows));
+        const auto now = now_ms();
+        for (const auto& ref : o.rows) {
+          const kafka::Message* m = message_of(ref);
+          if (m != nullptr && m->timestamp_ms() > 0) {
+            metrics_->end_to_end->observe(static_cast<double>(now - m->timestamp_ms()) / 1000.0);
+          }
+        }
       }
       for (const auto& ref : o.rows) tracker_.done(ref.chunk);
       continue;
@@ -364,7 +378,9 @@ Status SinkPipeline::commit(bool force) {
       it = committable_.erase(it);  // read under an assignment we no longer hold: never commit it
       continue;
     }
-    if (it->second.offset > committed_[it->first]) list.emplace_back(it->first, it->second.offset);
+    // Periodic commits send only what moved; a forced one (revoke, stop) sends everything, so an
+    // asynchronous commit that failed unseen is made good.
+    if (force || it->second.offset > committed_[it->first]) list.emplace_back(it->first, it->second.offset);
     ++it;
   }
   if (metrics_) {
@@ -376,11 +392,9 @@ Status SinkPipeline::commit(bool force) {
     }
   }
   if (list.empty()) return {};
-  SLUICE_TRY(consumer_->commit_next(list, false));
-  for (const auto& [tp, offset] : list) {
-    committed_[tp] = offset;
-    committable_.erase(tp);
-  }
+  // Periodic commits are asynchronous: the loop does not wait for the coordinator's answer.
+  SLUICE_TRY(consumer_->commit_next(list, /*async=*/!force));
+  for (const auto& [tp, offset] : list) committed_[tp] = offset;
   ++stats_.commits;
   if (metrics_) metrics_->commits->inc();
   return {};
@@ -401,9 +415,37 @@ void SinkPipeline::on_assigned(const std::vector<kafka::TopicPartition>& partiti
     assigned_[tp] = next_epoch_++;
     committed_.erase(tp);
   }
-  if (paused_) (void)consumer_->pause(partitions);
   spdlog::info("assigned {} partition(s); {} in all", partitions.size(), assigned_.size());
   ready_ = true;
+}
+
+// Pauses only partitions that have delivered a record under this assignment, and resumes exactly
+// those it paused: librdkafka 2.0 (Debian 12) resumes a partition paused before its first record
+// from auto.offset.reset (which is "error" here: the pipeline would stop), and resuming one that
+// was not paused can rewind it (librdkafka issues 1307, 4637). A partition that delivers its first
+// record while the pipeline is paused is paused on the next pass.
+void SinkPipeline::apply_backpressure(std::size_t max_buffered) {
+  const auto buffered = tracker_.buffered_records();
+  if (!paused_ && buffered >= max_buffered) {
+    paused_ = true;
+    ++stats_.pauses;
+    spdlog::info("{} records read and not yet written: consumption paused", buffered);
+  } else if (paused_ && buffered < max_buffered / 2) {
+    paused_ = false;
+    std::vector<kafka::TopicPartition> resume(paused_partitions_.begin(), paused_partitions_.end());
+    if (auto st = consumer_->resume(resume); !st.ok()) spdlog::warn("resume: {}", st.error().message());
+    paused_partitions_.clear();
+    spdlog::info("consumption resumed");
+    return;
+  }
+  if (!paused_) return;
+  std::vector<kafka::TopicPartition> more;
+  for (const auto& tp : delivered_) {
+    if (paused_partitions_.insert(tp).second) more.push_back(tp);
+  }
+  if (!more.empty()) {
+    if (auto st = consumer_->pause(more); !st.ok()) spdlog::warn("pause: {}", st.error().message());
+  }
 }
 
 void SinkPipeline::on_revoked(const std::vector<kafka::TopicPartition>& partitions, bool lost) {
@@ -416,6 +458,8 @@ void SinkPipeline::on_revoked(const std::vector<kafka::TopicPartition>& partitio
     assigned_.erase(tp);
     committable_.erase(tp);
     committed_.erase(tp);
+    delivered_.erase(tp);
+    paused_partitions_.erase(tp);
   }
   spdlog::info("{} {} partition(s); {} left", lost ? "lost" : "revoked", partitions.size(), assigned_.size());
 }
@@ -437,14 +481,7 @@ Status SinkPipeline::run(const std::atomic<bool>& stop) {
   const std::size_t max_buffered = config_.write.max_buffered_records;
   while (!stop.load() && !fatal_) {
     service();
-    if (!paused_ && tracker_.buffered_records() >= max_buffered) {
-      if (consumer_->pause(consumer_->assignment()).ok()) {
-        paused_ = true;
-        ++stats_.pauses;
-      }
-    } else if (paused_ && tracker_.buffered_records() < max_buffered / 2) {
-      if (consumer_->resume(consumer_->assignment()).ok()) paused_ = false;
-    }
+    apply_backpressure(max_buffered);
     const bool busy = !writer_->idle() || (dead_letters_ && dead_letters_->pending() > 0);
     auto started = std::chrono::steady_clock::now();
     std::size_t n = 0;
@@ -455,10 +492,10 @@ Status SinkPipeline::run(const std::atomic<bool>& stop) {
       if (auto error = message->error()) {
         if (kafka::is_offset_out_of_range(*error)) {
           fatal_ = Error(Errc::invalid_argument,
-                         fmt::format("{}[{}]: the committed offset is out of range (records were deleted by retention "
-                                     "before they were read). sluice does not skip silently: reset the group's "
-                                     "offsets deliberately (kafka-consumer-groups --reset-offsets) and restart",
-                                     message->topic(), message->partition()));
+                         fmt::format("{}[{}]: {}: the offset to read is out of range (records were deleted by "
+                                     "retention before they were read?). sluice does not skip silently: reset the "
+                                     "group's offsets deliberately (kafka-consumer-groups --reset-offsets) and restart",
+                                     message->topic(), message->partition(), error->message()));
           break;
         }
         spdlog::warn("kafka: {}", error->message());

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,7 @@ class SinkPipeline : public kafka::RebalanceListener {
   void service();  // writer, dead letters, commits: everything but polling
   Status commit(bool force);
   void drain(std::chrono::milliseconds limit);
+  void apply_backpressure(std::size_t max_buffered);
   const kafka::Message* message_of(const RowRef& ref) const;
 
   config::Pipeline config_;
@@ -111,10 +113,12 @@ class SinkPipeline : public kafka::RebalanceListener {
   std::deque<ChunkRecords> chunk_records_;
   std::uint64_t open_chunk_ = 0;
   std::map<kafka::TopicPartition, std::uint64_t> assigned_;  // partition -> assignment epoch
-  std::map<kafka::TopicPartition, OffsetTracker::Next> committable_;
-  std::map<kafka::TopicPartition, std::int64_t> committed_;
+  std::map<kafka::TopicPartition, OffsetTracker::Next> committable_;  // newest finished, per partition
+  std::map<kafka::TopicPartition, std::int64_t> committed_;           // last sent for commit
   std::uint64_t next_epoch_ = 1;
   bool paused_ = false;
+  std::set<kafka::TopicPartition> delivered_;         // delivered a record under this assignment
+  std::set<kafka::TopicPartition> paused_partitions_;  // what consumer_->pause() was given
   std::optional<Error> fatal_;
   std::chrono::steady_clock::time_point last_commit_{};
   std::vector<Writer::Outcome> outcomes_;
