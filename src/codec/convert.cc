@@ -1,6 +1,7 @@
 // Converter: the compiled type tree and the conversions from each Datum kind to each CQL type;
 // the UTF-8, base64 and JSON text helpers they use.
 #include "codec/convert.h"
+#include "codec/ascii.h"
 
 #include <array>
 #include <charconv>
@@ -48,23 +49,10 @@ Result<Value> make_value(T v) {
   return Value{std::in_place_type<T>, std::move(v)};
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if (a % b != 0 && ((a < 0) != (b < 0))) --q;
-  return q;
-}
+using detail::floor_div;
+using detail::iequals;
+using detail::is_digit;
+using detail::lower;
 
 // The length of the well-formed UTF-8 character at s[i] (its code point in `cp`), or 0.
 std::size_t utf8_char(std::string_view s, std::size_t i, std::uint32_t& cp) {

@@ -1,5 +1,6 @@
 // Time parsing: ISO-8601 and pattern readers, epoch units, zone resolution, durations.
 #include "codec/time.h"
+#include "codec/ascii.h"
 
 #include <date/tz.h>
 
@@ -67,23 +68,10 @@ constexpr std::string_view kIsoTimestamp = "yyyy-mm-dd[THH:MM[:SS[.fraction]]][Z
 
 Error invalid(std::string message) { return Error(Errc::invalid_argument, std::move(message)); }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if (a % b != 0 && ((a < 0) != (b < 0))) --q;
-  return q;
-}
+using detail::floor_div;
+using detail::iequals;
+using detail::is_digit;
+using detail::lower;
 
 bool is_leap(std::int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
 

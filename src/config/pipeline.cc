@@ -84,6 +84,10 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
+bool is_reserved_word(std::string_view name) {
+  return std::find(kReserved.begin(), kReserved.end(), lower(name)) != kReserved.end();
+}
+
 Status check_identifier(std::string_view name) {
   if (name.empty()) return Error(Errc::invalid_argument, "empty identifier");
   if (name.size() > 48) {
@@ -96,7 +100,7 @@ Status check_identifier(std::string_view name) {
                  fmt::format("identifier '{}' is not [A-Za-z_][A-Za-z0-9_]* (quoted identifiers are not accepted)",
                              name.substr(0, 64)));
   }
-  if (std::find(kReserved.begin(), kReserved.end(), lower(name)) != kReserved.end()) {
+  if (is_reserved_word(name)) {
     return Error(Errc::invalid_argument, fmt::format("identifier '{}' is a CQL reserved word", name));
   }
   return {};

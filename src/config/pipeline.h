@@ -187,6 +187,8 @@ Result<Pipeline> load_pipeline(const std::string& path);
 // A CQL identifier sluice accepts unquoted: [A-Za-z_][A-Za-z0-9_]*, at most 48 characters, not
 // a reserved word. Cassandra folds it to lower case; so does sluice.
 Status check_identifier(std::string_view name);
+// One of CQL's reserved words (any case): not usable unquoted as a keyspace, table or column name.
+bool is_reserved_word(std::string_view name);
 // "7d", "12h", "30m", "45s", "500" (seconds).
 Result<std::int64_t> parse_duration_seconds(std::string_view text);
 

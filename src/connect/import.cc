@@ -1,5 +1,7 @@
 #include "connect/import.h"
 
+#include "config/pipeline.h"
+
 #include <fmt/format.h>
 #include <simdjson.h>
 
@@ -104,16 +106,6 @@ constexpr std::string_view kIdentifierRule =
     "sluice accepts only [A-Za-z_][A-Za-z0-9_]* up to 48 characters (quoted names are refused)";
 constexpr std::string_view kReservedRule = "a CQL reserved word, which sluice refuses as a name";
 
-// CQL's reserved words: sluice refuses them as keyspace, table and column names.
-constexpr std::array<std::string_view, 60> kReservedWords = {
-    "add",    "allow",        "alter",  "and",          "apply", "asc",      "authorize", "batch",    "begin",
-    "by",     "columnfamily", "create", "delete",       "desc",  "describe", "drop",      "entries",  "execute",
-    "from",   "full",         "grant",  "if",           "in",    "index",    "infinity",  "insert",   "into",
-    "is",     "keyspace",     "limit",  "materialized", "mbean", "mbeans",   "modify",    "nan",      "norecursive",
-    "not",    "null",         "of",     "on",           "or",    "order",    "primary",   "rename",   "replace",
-    "revoke", "schema",       "select", "set",          "table", "to",       "token",     "truncate", "unlogged",
-    "unset",  "update",       "use",    "using",        "view",  "where"};
-
 // Why sluice would refuse `s` as a keyspace, table or column name (docs/pipeline.md, "Checks"), or
 // empty when it is fine.
 std::string_view identifier_problem(std::string_view s) {
@@ -121,7 +113,7 @@ std::string_view identifier_problem(std::string_view s) {
       !std::all_of(s.begin(), s.end(), [](char c) { return is_alpha(c) || is_digit(c) || c == '_'; })) {
     return kIdentifierRule;
   }
-  if (std::find(kReservedWords.begin(), kReservedWords.end(), lower(s)) != kReservedWords.end()) return kReservedRule;
+  if (config::is_reserved_word(s)) return kReservedRule;
   return {};
 }
 

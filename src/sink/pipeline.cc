@@ -42,6 +42,9 @@ struct SinkPipeline::Metrics {
   metrics::Gauge* paused = nullptr;
   metrics::GaugeFamily* lag = nullptr;
   metrics::Histogram* end_to_end = nullptr;
+  metrics::Counter* retries = nullptr;
+  metrics::Counter* splits = nullptr;
+  WriterStats reported;  // the writer's counts already added to the counters above
 
   metrics::Counter& records_of(std::string_view topic) {
     auto it = records.find(topic);
@@ -175,6 +178,9 @@ Result<std::unique_ptr<SinkPipeline>> SinkPipeline::start(config::Pipeline pipel
         "From a record's Kafka timestamp to Cassandra acknowledging its row (produce, broker, poll, write)", {},
         {0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01, 0.0125, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075,
          0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30, 60});
+    m->retries = &registry->counter("sluice_write_retries_total", "Write requests sent again after a passing failure");
+    m->splits = &registry->counter("sluice_write_batch_splits_total",
+                                   "Batches split into single rows to find the row Cassandra refused");
     m->lag = &registry->gauge_family("sluice_consumer_lag", "Records in Kafka not yet read, per assigned partition", {"topic", "partition"});
     p->metrics_ = std::move(m);
   }
@@ -362,6 +368,10 @@ void SinkPipeline::service() {
     metrics_->in_flight->set(static_cast<double>(writer_->in_flight()));
     metrics_->window->set(static_cast<double>(writer_->stats().window));
     metrics_->paused->set(paused_ ? 1 : 0);
+    const auto& w = writer_->stats();
+    metrics_->retries->inc(w.retries - metrics_->reported.retries);
+    metrics_->splits->inc(w.splits - metrics_->reported.splits);
+    metrics_->reported = w;
   }
 }
 
@@ -462,18 +472,6 @@ void SinkPipeline::on_revoked(const std::vector<kafka::TopicPartition>& partitio
     paused_partitions_.erase(tp);
   }
   spdlog::info("{} {} partition(s); {} left", lost ? "lost" : "revoked", partitions.size(), assigned_.size());
-}
-
-std::int64_t SinkPipeline::lag() const {
-  std::int64_t total = 0;
-  bool known = false;
-  for (const auto& l : consumer_->lag()) {
-    if (l.position >= 0 && l.high_watermark >= 0) {
-      total += l.high_watermark - l.position;
-      known = true;
-    }
-  }
-  return known ? total : -1;
 }
 
 Status SinkPipeline::run(const std::atomic<bool>& stop) {

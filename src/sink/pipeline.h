@@ -68,8 +68,6 @@ class SinkPipeline : public kafka::RebalanceListener {
   Status run(const std::atomic<bool>& stop);
 
   const PipelineStats& stats() const { return stats_; }
-  // Consumer lag summed over the assigned partitions (-1: unknown yet).
-  std::int64_t lag() const;
   bool ready() const { return ready_.load(); }
 
   void on_assigned(const std::vector<kafka::TopicPartition>& partitions) override;

@@ -46,8 +46,12 @@ enum class WriteFailure { passing, record, fatal };
 WriteFailure classify(const Error& e);
 
 struct WriterStats {
-  std::uint64_t requests = 0, batches = 0, rows = 0, retries = 0, splits = 0;
-  std::size_t window = 0;
+  std::uint64_t requests = 0;  // sent, retries included
+  std::uint64_t batches = 0;   // of which BATCH requests
+  std::uint64_t rows = 0;      // acknowledged
+  std::uint64_t retries = 0;   // requests queued again after a passing failure
+  std::uint64_t splits = 0;    // batches split to find the row at fault
+  std::size_t window = 0;      // the current limit on requests in flight
 };
 
 class Writer {
