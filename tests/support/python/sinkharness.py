@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 import sluicetest
@@ -84,12 +84,22 @@ class Kafka:
             c.close()
 
     def committed(self, group, topic, partitions):
-        c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": group, "enable.auto.commit": False})
-        try:
-            tps = c.committed([TopicPartition(topic, p) for p in partitions], timeout=10)
-            return {tp.partition: tp.offset for tp in tps}
-        finally:
-            c.close()
+        """The group's committed offsets. On a fresh broker the group coordinator (and the
+        __consumer_offsets topic) may still be settling: those answers are retried for 60 s."""
+        deadline = time.time() + 60
+        while True:
+            c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": group, "enable.auto.commit": False})
+            try:
+                tps = c.committed([TopicPartition(topic, p) for p in partitions], timeout=10)
+                return {tp.partition: tp.offset for tp in tps}
+            except KafkaException as exc:
+                if not exc.args[0].retriable() and exc.args[0].code() not in (
+                        KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+                        KafkaError.COORDINATOR_NOT_AVAILABLE) or time.time() > deadline:
+                    raise
+                time.sleep(0.5)
+            finally:
+                c.close()
 
     def read_all(self, topic, timeout=30):
         """Every record of a topic (for dead letters): list of confluent_kafka Messages."""
