@@ -273,20 +273,22 @@ class Reader {
   std::vector<std::string> errors_;
 };
 
+std::optional<TlsFiles> read_tls(Reader& r, const YAML::Node& t, std::string_view what, bool ca_required) {
+  if (!r.expect_map(t, what, {"ca_file", "cert_file", "key_file"})) return std::nullopt;
+  TlsFiles tls;
+  r.str(t, "ca_file", tls.ca_file);
+  r.str(t, "cert_file", tls.cert_file);
+  r.str(t, "key_file", tls.key_file);
+  if (ca_required && tls.ca_file.empty()) r.error(t, fmt::format("{} needs ca_file", what));
+  if (tls.cert_file.empty() != tls.key_file.empty()) r.error(t, fmt::format("{} needs both cert_file and key_file", what));
+  return tls;
+}
+
 void read_kafka(Reader& r, const YAML::Node& n, KafkaConfig& k) {
   if (!r.expect_map(n, "kafka", {"bootstrap_servers", "group_id", "tls", "sasl", "properties"})) return;
   r.str(n, "bootstrap_servers", k.bootstrap_servers);
   r.str(n, "group_id", k.group_id);
-  if (auto t = n["tls"]) {
-    if (r.expect_map(t, "kafka.tls", {"ca_file", "cert_file", "key_file"})) {
-      KafkaTls tls;
-      r.str(t, "ca_file", tls.ca_file);
-      r.str(t, "cert_file", tls.cert_file);
-      r.str(t, "key_file", tls.key_file);
-      if (tls.cert_file.empty() != tls.key_file.empty()) r.error(t, "kafka.tls needs both cert_file and key_file");
-      k.tls = tls;
-    }
-  }
+  if (auto t = n["tls"]) k.tls = read_tls(r, t, "kafka.tls", false);
   if (auto s = n["sasl"]) {
     if (r.expect_map(s, "kafka.sasl", {"mechanism", "username", "password_env", "password_file", "password"})) {
       KafkaSasl sasl;
@@ -334,17 +336,7 @@ void read_cassandra(Reader& r, const YAML::Node& n, CassandraConfig& c) {
   r.str(n, "username", c.username);
   r.secret(n, c.password);
   if (!c.username.empty() && c.password.empty()) r.error(n, "cassandra.username needs password_env or password_file");
-  if (auto t = n["tls"]) {
-    if (r.expect_map(t, "cassandra.tls", {"ca_file", "cert_file", "key_file"})) {
-      CassandraTls tls;
-      r.str(t, "ca_file", tls.ca_file);
-      r.str(t, "cert_file", tls.cert_file);
-      r.str(t, "key_file", tls.key_file);
-      if (tls.ca_file.empty()) r.error(t, "cassandra.tls needs ca_file");
-      if (tls.cert_file.empty() != tls.key_file.empty()) r.error(t, "cassandra.tls needs both cert_file and key_file");
-      c.tls = tls;
-    }
-  }
+  if (auto t = n["tls"]) c.tls = read_tls(r, t, "cassandra.tls", true);
   std::string compression = "lz4";
   r.str(n, "compression", compression);
   if (compression != "lz4" && compression != "none") r.error(n["compression"], "cassandra.compression: lz4 or none");

@@ -36,8 +36,10 @@ struct Secret {
   Result<std::string> resolve() const;
 };
 
-struct KafkaTls {
-  std::string ca_file, cert_file, key_file;
+// TLS files (PEM), for Kafka and for Cassandra.
+struct TlsFiles {
+  std::string ca_file;              // the CA that signed the servers' certificates
+  std::string cert_file, key_file;  // optional: a client certificate (mutual TLS)
 };
 struct KafkaSasl {
   std::string mechanism;  // PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
@@ -47,15 +49,11 @@ struct KafkaSasl {
 struct KafkaConfig {
   std::string bootstrap_servers = "127.0.0.1:9092";
   std::string group_id;  // default sluice-<name>
-  std::optional<KafkaTls> tls;
+  std::optional<TlsFiles> tls;
   std::optional<KafkaSasl> sasl;
   std::map<std::string, std::string> properties;
 };
 
-struct CassandraTls {
-  std::string ca_file;                // the CA that signed the nodes' certificates (PEM)
-  std::string cert_file, key_file;    // optional: a client certificate (mutual TLS)
-};
 struct CassandraConfig {
   std::vector<std::string> contact_points{"127.0.0.1"};
   std::uint16_t port = 9042;
@@ -63,7 +61,7 @@ struct CassandraConfig {
   std::string keyspace;
   std::string username;
   Secret password;
-  std::optional<CassandraTls> tls;
+  std::optional<TlsFiles> tls;
   bool lz4 = true;
   std::size_t io_threads = 1;
   std::size_t connections_per_host = 1;
